@@ -170,11 +170,11 @@ def project_landmarks(landmarks, rect, image_size):
     landmarks: (..., N, C>=3) with x, y in [0, 1] over the crop and z in the crop's x
     scale; rect: (..., 5) the crop they came from. Columns after z (visibility, presence)
     are copied. Returns (..., N, C) float64.
-    x, y follow LandmarkProjectionCalculator's IMAGE_DIMENSIONS/PROJECTION_MATRIX mode,
-    i.e. the exact inverse of ``crop_matrix``. Its older NORM_RECT-only mode (used by the
-    2021 pose graphs) rotates in normalised units and so drifts off the crop on
-    non-square images with rotated rects. z is scaled by the rect width, as in both modes
-    for an unrotated rect.
+    x, y are the exact inverse of ``crop_matrix`` (LandmarkProjectionCalculator's
+    IMAGE_DIMENSIONS mode). The NORM_RECT-only mode that the holistic graphs use gives
+    the same result for rects that are square in pixels, which every pose and hand ROI
+    is (square_long); it would drift for rotated non-square rects. z is scaled by the
+    rect width, as the NORM_RECT mode does.
     """
     landmarks = np.asarray(landmarks, dtype=np.float64)
     rect = np.asarray(rect, dtype=np.float64)[..., None, :]

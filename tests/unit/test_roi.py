@@ -161,6 +161,23 @@ def test_projection_round_trips_through_crop_matrix(size, rotation):
     np.testing.assert_allclose(back / out, crop_lms[:, :2], atol=1e-9)
 
 
+def test_project_landmarks_matches_norm_rect_formula_for_pixel_square_rects():
+    # LandmarkProjectionCalculator without IMAGE_DIMENSIONS rotates in crop units and
+    # scales by the normalised width/height; that agrees with us when the rect is square
+    # in pixels, even on a non-square image.
+    size = (640, 360)
+    rect = roi.transform_rect(np.array([0.4, 0.6, 0.3, 0.5, 0.8]), size, square_long=True)
+    lms = np.random.RandomState(1).uniform(0, 1, (10, 3))
+    c, s = np.cos(rect[4]), np.sin(rect[4])
+    u, v = lms[:, 0] - 0.5, lms[:, 1] - 0.5
+    legacy_x = (c * u - s * v) * rect[2] + rect[0]
+    legacy_y = (s * u + c * v) * rect[3] + rect[1]
+    out = roi.project_landmarks(lms, rect, size)
+    np.testing.assert_allclose(out[:, 0], legacy_x, atol=1e-12)
+    np.testing.assert_allclose(out[:, 1], legacy_y, atol=1e-12)
+    np.testing.assert_allclose(out[:, 2], lms[:, 2] * rect[2])
+
+
 def test_project_landmarks_known_values_and_z():
     rect = np.array([0.5, 0.5, 0.25, 0.5, PI / 2])  # 100x100 px in 400x200
     lms = np.array([[0.0, 0.0, 0.4], [1.0, 0.5, -0.2], [0.5, 0.5, 0.0]])
