@@ -4,6 +4,7 @@ Source: mediapipe/calculators/tflite/ssd_anchors_calculator.cc (+ .proto for def
 Only the fixed-anchor-size variant is implemented: the pose detector regresses box sizes
 in input pixels, so every anchor has width = height = 1 and only its centre matters.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple

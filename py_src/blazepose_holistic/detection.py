@@ -11,6 +11,7 @@ Boxes are [xmin, ymin, xmax, ymax] and keypoints (x, y), normalised to the detec
 Keypoints: 0 mid-hip, 1 full-body size/rotation point, 2 mid-shoulder, 3 upper-body
 size/rotation point.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -15,6 +15,7 @@ Model outputs, in TFLite order (ONNX Identity .. Identity_4):
 Landmarks 0-32 are the body; 33 and 34 are the auxiliary points that seed the next
 frame's ROI; 35-38 are not used by MediaPipe.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -11,6 +11,7 @@ rect_transformation,landmark_projection,world_landmark_projection,
 landmark_letterbox_removal}_calculator.cc and
 mediapipe/calculators/tensor/image_to_tensor_utils.cc.
 """
+
 from __future__ import annotations
 
 import numpy as np

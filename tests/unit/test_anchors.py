@@ -31,8 +31,6 @@ def test_pose_detector_anchor_values_at_layer_boundaries():
 
 
 def test_anchor_grid_for_non_square_input_and_no_interpolated_anchor():
-    opts = SsdAnchorOptions(
-        input_size=(20, 10), strides=(10,), interpolated_scale_aspect_ratio=0.0
-    )
+    opts = SsdAnchorOptions(input_size=(20, 10), strides=(10,), interpolated_scale_aspect_ratio=0.0)
     a = ssd_anchors(opts)
     np.testing.assert_allclose(a[:, :2], [[0.25, 0.5], [0.75, 0.5]])

@@ -149,9 +149,7 @@ def test_crop_matrix_batch_shape():
 @pytest.mark.parametrize("size", [(640, 480), (480, 640), (300, 300)])
 @pytest.mark.parametrize("rotation", [0.0, 0.4, -2.5, PI / 2])
 def test_projection_round_trips_through_crop_matrix(size, rotation):
-    rect = roi.transform_rect(
-        np.array([0.45, 0.55, 0.3, 0.2, rotation]), size, square_long=True
-    )
+    rect = roi.transform_rect(np.array([0.45, 0.55, 0.3, 0.2, rotation]), size, square_long=True)
     out = (256, 256)
     rng = np.random.RandomState(0)
     crop_lms = np.concatenate([rng.uniform(-0.2, 1.2, (39, 3)), rng.uniform(0, 1, (39, 2))], 1)
