@@ -1,0 +1,1 @@
+"""Build-time tools: model extraction and conversion, web bundle, training, benchmarks."""

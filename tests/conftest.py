@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # build_scripts is importable as a package in tests
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"shared fixtures missing: {SHARED} (clone with ../shared beside the repo)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict:
+    return json.loads((ROOT / "models" / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    from build_scripts import paths
+
+    return paths.model_dir()
+
+
+@pytest.fixture(scope="session")
+def build_python() -> str:
+    """The build-only interpreter (tensorflow), exported by ./run; tests needing it fail
+    loudly rather than skip when run outside ./run."""
+    exe = os.environ.get("BPH_BUILD_PYTHON")
+    if not exe:
+        pytest.fail("BPH_BUILD_PYTHON is not set: run the suite through ./run test")
+    return exe
