@@ -1,0 +1,135 @@
+"""The skeleton: Mixamo joint names and hierarchy, and the T-pose rest pose.
+
+Frame of the body model ("model frame"): metres, y up, the subject faces +z and the
+subject's left is +x (the orientation of a Mixamo character in three.js). Every joint's rest
+orientation is the identity, so a joint's local rotation is directly its rotation relative
+to the rest pose, expressed in the parent's (rest-aligned) frame.
+
+The rest pose is a T-pose of an adult about 1.75 m tall, palms down, with the Hips joint at
+the origin (the floor is at y = -0.98). Segment lengths follow anthropometric proportions
+(Drillis & Contini segment ratios of stature); finger offsets follow an adult hand about
+19 cm long. Right-side offsets mirror the left ones (x negated).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_FINGERS = ("Thumb", "Index", "Middle", "Ring", "Pinky")
+
+# (name without side prefix, parent name without side prefix or None for the spine joint,
+#  left-side rest offset from the parent in metres).
+_SPINE = (
+    ("Hips", None, (0.0, 0.0, 0.0)),
+    ("Spine", "Hips", (0.0, 0.10, 0.0)),
+    ("Spine1", "Spine", (0.0, 0.12, 0.0)),
+    ("Spine2", "Spine1", (0.0, 0.13, 0.0)),
+    ("Neck", "Spine2", (0.0, 0.17, 0.0)),
+    ("Head", "Neck", (0.0, 0.09, 0.01)),
+)
+_ARM = (
+    ("Shoulder", "Spine2", (0.035, 0.10, 0.0)),
+    ("Arm", "Shoulder", (0.145, 0.0, 0.0)),
+    ("ForeArm", "Arm", (0.29, 0.0, 0.0)),
+    ("Hand", "ForeArm", (0.25, 0.0, 0.0)),
+)
+# Per finger: offsets of joint 1 from the wrist, joint 2 from joint 1, joint 3 from joint 2.
+# Palm down, so the thumb side is +z (forward) on both hands.
+_FINGER_OFFSETS = {
+    "Thumb": ((0.02, -0.01, 0.025), (0.03, -0.005, 0.02), (0.03, 0.0, 0.01)),
+    "Index": ((0.09, 0.0, 0.025), (0.04, 0.0, 0.0), (0.025, 0.0, 0.0)),
+    "Middle": ((0.092, 0.0, 0.004), (0.045, 0.0, 0.0), (0.028, 0.0, 0.0)),
+    "Ring": ((0.087, 0.0, -0.015), (0.042, 0.0, 0.0), (0.026, 0.0, 0.0)),
+    "Pinky": ((0.08, 0.0, -0.033), (0.032, 0.0, 0.0), (0.02, 0.0, 0.0)),
+}
+_LEG = (
+    ("UpLeg", "Hips", (0.09, -0.06, 0.0)),
+    ("Leg", "UpLeg", (0.0, -0.43, 0.0)),
+    ("Foot", "Leg", (0.0, -0.42, 0.0)),
+    ("ToeBase", "Foot", (0.0, -0.045, 0.135)),
+)
+
+
+def _side_chain():
+    """(name, parent, offset) rows for the left arm, hand and leg; right rows mirror them."""
+    arm = [(n, p, o) for n, p, o in _ARM]
+    fingers = []
+    for finger in _FINGERS:
+        parent = "Hand"
+        for k, offset in enumerate(_FINGER_OFFSETS[finger]):
+            name = f"Hand{finger}{k + 1}"
+            fingers.append((name, parent, offset))
+            parent = name
+    return arm + fingers, list(_LEG)
+
+
+def _build():
+    names, parents, offsets = [], [], []
+    index = {}
+
+    def add(name, parent, offset):
+        index[name] = len(names)
+        names.append(name)
+        parents.append(-1 if parent is None else index[parent])
+        offsets.append(offset)
+
+    for name, parent, offset in _SPINE:
+        add(name, parent, offset)
+    upper, legs = _side_chain()
+    for chain in (upper, legs):
+        for side, sign in (("Left", 1.0), ("Right", -1.0)):
+            for name, parent, (x, y, z) in chain:
+                full_parent = parent if parent in ("Spine2", "Hips") else side + parent
+                add(side + name, full_parent, (sign * x, y, z))
+    return tuple(names), np.array(parents), np.array(offsets, dtype=np.float64)
+
+
+JOINT_NAMES, PARENTS, REST_OFFSETS = _build()
+"""JOINT_NAMES: tuple of J=52 Mixamo names (without the "mixamorig:" prefix), parents first.
+PARENTS: (J,) int, -1 for Hips. REST_OFFSETS: (J, 3) rest offset of each joint from its
+parent in metres (model frame); Hips' offset is zero (the root sits at the origin)."""
+
+NUM_JOINTS = len(JOINT_NAMES)
+JOINT_INDEX = {name: i for i, name in enumerate(JOINT_NAMES)}
+
+
+def _indices(names):
+    return np.array([JOINT_INDEX[n] for n in names], dtype=np.int64)
+
+
+_FINGER_JOINTS = [f"Hand{f}{k}" for f in _FINGERS for k in (1, 2, 3)]
+LEFT_HAND_JOINTS = _indices(["Left" + n for n in _FINGER_JOINTS])
+"""(15,) finger joints of the left hand, thumb to pinky, base to tip (theta_left_hand)."""
+RIGHT_HAND_JOINTS = _indices(["Right" + n for n in _FINGER_JOINTS])
+"""(15,) finger joints of the right hand, same order (theta_right_hand)."""
+BODY_JOINTS = np.array(
+    [j for j in range(1, NUM_JOINTS)
+     if j not in set(LEFT_HAND_JOINTS.tolist()) | set(RIGHT_HAND_JOINTS.tolist())],
+    dtype=np.int64,
+)
+"""(21,) all joints except Hips and the fingers (theta_body); wrists belong to the body."""
+
+MIRROR_JOINTS = _indices([
+    n.replace("Left", "#").replace("Right", "Left").replace("#", "Right") for n in JOINT_NAMES
+])
+"""(J,) index of each joint's left/right mirror image (itself on the spine)."""
+
+JOINT_GROUPS = {
+    "spine": _indices(["Spine", "Spine1", "Spine2", "Neck", "Head"]),
+    "arms": _indices([s + n for s in ("Left", "Right")
+                      for n in ("Shoulder", "Arm", "ForeArm", "Hand")]),
+    "legs": _indices([s + n for s in ("Left", "Right")
+                      for n in ("UpLeg", "Leg", "Foot", "ToeBase")]),
+    "fingers": np.concatenate([LEFT_HAND_JOINTS, RIGHT_HAND_JOINTS]),
+}
+"""Joint groups used to report rotation errors (Hips is reported separately as the root)."""
+
+
+def _levels():
+    depth = np.zeros(NUM_JOINTS, dtype=np.int64)
+    for j in range(1, NUM_JOINTS):
+        depth[j] = depth[PARENTS[j]] + 1
+    return tuple(np.nonzero(depth == d)[0] for d in range(1, int(depth.max()) + 1))
+
+
+LEVELS = _levels()
+"""Joints grouped by depth below Hips; forward kinematics processes one level per step."""
