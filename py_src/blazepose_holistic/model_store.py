@@ -1,0 +1,76 @@
+"""Finding and verifying model files (CPython side).
+
+``models/manifest.json`` names every model with its sha256. Converted MediaPipe models are
+build outputs in the model directory (``$BPH_MODEL_DIR``, default
+``~/.cache/blazepose-holistic/models``, written by ``./run models``); our own small models are
+committed next to the manifest. Every file is checked against its sha256 before use.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+_REPO_MODELS = Path(__file__).resolve().parent.parent.parent / "models"
+
+
+class ModelError(RuntimeError):
+    """A model is missing, corrupt, or not the model the manifest names."""
+
+
+def default_model_dir() -> Path:
+    cache = Path(os.environ.get("BPH_CACHE", Path.home() / ".cache" / "blazepose-holistic"))
+    return Path(os.environ.get("BPH_MODEL_DIR", cache / "models"))
+
+
+def default_manifest_path() -> Path:
+    return Path(os.environ.get("BPH_MANIFEST", _REPO_MODELS / "manifest.json"))
+
+
+class ModelStore:
+    def __init__(self, manifest_path: Path | None = None, model_dir: Path | None = None):
+        self.manifest_path = Path(manifest_path or default_manifest_path())
+        if not self.manifest_path.is_file():
+            raise ModelError(
+                f"model manifest not found at {self.manifest_path}; run `./run models` first"
+            )
+        try:
+            self.manifest = json.loads(self.manifest_path.read_text())
+        except ValueError as e:
+            raise ModelError(f"model manifest {self.manifest_path} is not valid JSON: {e}") from e
+        self.model_dir = Path(model_dir or default_model_dir())
+        self.models = self.manifest.get("models", {})
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.models
+
+    def path(self, name: str) -> Path:
+        if name not in self.models:
+            raise ModelError(f"model {name!r} is not in {self.manifest_path}")
+        file = self.models[name]["file"]
+        for folder in (self.manifest_path.parent, self.model_dir):
+            if (folder / file).is_file():
+                return folder / file
+        raise ModelError(
+            f"model file {file} for {name!r} not found in {self.manifest_path.parent} or "
+            f"{self.model_dir}; run `./run models` to build it"
+        )
+
+    def read(self, name: str) -> bytes:
+        """The model's bytes, after checking size and sha256 against the manifest."""
+        path = self.path(name)
+        data = path.read_bytes()
+        entry = self.models[name]
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != entry["sha256"]:
+            hint = (
+                "the file is truncated"
+                if len(data) < entry.get("bytes", 0)
+                else "the file was modified or belongs to another build"
+            )
+            raise ModelError(
+                f"checksum mismatch for {name!r} ({path}): sha256 {digest[:12]}..., manifest "
+                f"expects {entry['sha256'][:12]}...; {hint}. Rebuild with `./run models`."
+            )
+        return data

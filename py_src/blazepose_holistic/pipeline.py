@@ -1,0 +1,317 @@
+"""The Holistic pipeline as a sans-IO state machine.
+
+Like h11 for HTTP, this module holds the whole protocol (which model to run on which crop,
+how to decode, when to re-detect, what to smooth) and none of the I/O. ``process`` is a
+generator: it yields ``Inference`` requests and is sent back each request's outputs; when
+the frame is done it returns a ``HolisticResult``. Drivers (``engine_ort`` on CPython, the
+worker's onnxruntime-web driver in the browser) own the frame and the sessions::
+
+    step = pipeline.process(image_size, timestamp)
+    request = next(step)
+    while True:
+        outputs = run(request.model, frame, request.inputs)
+        request = step.send(outputs)        # StopIteration.value is the result
+
+Every fused model takes the frame as ``image`` plus crop matrices; drivers add ``image``.
+
+The graph, after MediaPipe's holistic_landmark_cpu.pbtxt:
+
+    [no ROI] pose_detector -> decode -> weighted NMS -> ROI        (pose_detection_cpu)
+    pose_landmark(ROI) -> decode, heatmap refine, project, flag    (pose_landmark_by_roi)
+    smoothing (video mode) -> next ROI from auxiliary landmarks    (pose_landmark_filtering)
+    hands: ROI from pose -> hand_recrop -> tracking choice -> hand_landmark  (holistic hands)
+    lifter: 75 world points -> body-model parameters               (the paper, section 4)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generator
+
+import numpy as np
+
+from . import anchors, detection, hands, pose_landmarks, roi
+from .filters import PoseLandmarksSmoother, QuaternionOneEuroFilter
+from .results import HolisticResult
+
+POSE_DETECTOR = "pose_detector"
+HAND_RECROP = "hand_recrop"
+HAND_LANDMARK = "hand_landmark_full"
+LIFTER = "lifter"
+DETECTOR_SIZE = 224  # pose_detection_cpu.pbtxt
+POSE_LANDMARK_SIZE = 256  # pose_landmark_by_roi_cpu.pbtxt
+COMPLEXITIES = ("lite", "full", "heavy")
+# Default frame interval when the caller gives no timestamps (the filters need time).
+DEFAULT_FRAME_INTERVAL = 1.0 / 30.0
+# Body-model rotation smoothing: the One Euro setting of MediaPipe's world landmarks
+# (pose_landmark_filtering.pbtxt, min_cutoff 0.1, beta 40) applied to joint rotations.
+ROTATION_FILTER = dict(min_cutoff=0.1, beta=40.0, derivate_cutoff=1.0)
+
+
+class PipelineError(ValueError):
+    """A request the pipeline cannot honour (bad options, bad model outputs)."""
+
+
+@dataclass
+class Options:
+    """Named like MediaPipe's Holistic solution options.
+
+    model_complexity: 0 lite, 1 full, 2 heavy (the pose landmark model).
+    smooth_landmarks: One Euro smoothing across frames (video mode only).
+    enable_segmentation: also return the person mask (uses the *_seg model variant).
+    min_detection_confidence: pose detector score threshold.
+    min_tracking_confidence: pose flag threshold below which the pose is dropped and the
+        detector runs again on the next frame (in image mode it still gates the pose).
+    static_image_mode: treat every frame as unrelated: detect, no tracking, no smoothing.
+    enable_hands: run the hand stage.
+    enable_body_model: run the lifter (needs the ``lifter`` model).
+    smooth_body_model: One Euro on the body model's joint rotations (video mode).
+    mirrored: frames are mirrored (selfie view); left/right outputs still name the
+        person's own left and right.
+    """
+
+    model_complexity: int = 1
+    smooth_landmarks: bool = True
+    enable_segmentation: bool = False
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    static_image_mode: bool = False
+    enable_hands: bool = True
+    enable_body_model: bool = True
+    smooth_body_model: bool = True
+    mirrored: bool = False
+
+    def validate(self) -> None:
+        if self.model_complexity not in (0, 1, 2):
+            raise PipelineError(
+                f"model_complexity must be 0, 1 or 2, not {self.model_complexity!r}"
+            )
+        for name in ("min_detection_confidence", "min_tracking_confidence"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise PipelineError(f"{name} must be a number in [0, 1], not {value!r}")
+
+    @property
+    def pose_landmark_model(self) -> str:
+        name = "pose_landmark_" + COMPLEXITIES[self.model_complexity]
+        return name + "_seg" if self.enable_segmentation else name
+
+    def models(self) -> list:
+        """The models a pipeline with these options will request."""
+        names = [POSE_DETECTOR, self.pose_landmark_model]
+        if self.enable_hands:
+            names += [HAND_RECROP, HAND_LANDMARK]
+        if self.enable_body_model:
+            names.append(LIFTER)
+        return names
+
+
+@dataclass
+class Inference:
+    """Run ``model`` on the current frame (input ``image``, added by the driver) plus
+    ``inputs`` (e.g. ``matrix``: (B, 2, 3) float32 crop matrices, see roi.crop_matrix)."""
+
+    model: str
+    inputs: dict[str, np.ndarray]
+    stage: str = ""
+
+
+@dataclass
+class _HandTrack:
+    landmarks: np.ndarray = field(default_factory=lambda: np.zeros((2, 21, 3)))
+    present: np.ndarray = field(default_factory=lambda: np.zeros(2, bool))
+
+
+def _f32(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+# Pose landmark pairs swapped between the person's left and right (MediaPipe pose topology).
+_POSE_MIRROR = np.array(
+    [0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18, 17, 20, 19, 22, 21,
+     24, 23, 26, 25, 28, 27, 30, 29, 32, 31]
+)
+
+
+class HolisticPipeline:
+    """State across frames: the tracked pose ROI, hand tracks, filters."""
+
+    def __init__(self, options: Options | None = None, available_models=None):
+        self.options = options or Options()
+        self.options.validate()
+        if available_models is not None and self.options.enable_body_model \
+                and LIFTER not in available_models:
+            raise PipelineError("enable_body_model needs the 'lifter' model, which is missing")
+        self._anchors = anchors.ssd_anchors()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget tracking and smoothing state (the next frame runs the detector)."""
+        self._pose_roi: np.ndarray | None = None
+        self._smoother = PoseLandmarksSmoother()
+        self._hands = _HandTrack()
+        self._rotation_filter = QuaternionOneEuroFilter(**ROTATION_FILTER)
+        self._last_timestamp: float | None = None
+
+    # -----------------------------------------------------------------------------------
+    def process(
+        self, image_size, timestamp: float | None = None
+    ) -> Generator[Inference, dict[str, np.ndarray], HolisticResult]:
+        """One frame of ``image_size`` (width, height); ``timestamp`` in seconds."""
+        w, h = (int(v) for v in image_size)
+        if w <= 0 or h <= 0:
+            raise PipelineError(f"image size must be positive, got {w}x{h}")
+        size = (w, h)
+        opts = self.options
+        tracking = not opts.static_image_mode
+        timestamp = self._timestamp(timestamp)
+        result = HolisticResult(image_size=size)
+
+        rect = self._pose_roi if tracking else None
+        if rect is None:
+            found = yield from self._detect(size, result)
+            if found is None:
+                self._lost()
+                return result
+            rect = found
+
+        pose = yield from self._pose_landmarks(size, rect, result)
+        if pose is None:
+            self._lost()
+            return result
+        landmarks, aux, world = pose
+
+        if tracking and opts.smooth_landmarks:
+            landmarks, aux, world = self._smoother.apply(landmarks, aux, world, timestamp, size)
+        self._pose_roi = pose_landmarks.aux_landmarks_to_rect(aux, size) if tracking else None
+
+        if opts.mirrored:
+            landmarks, world = landmarks[_POSE_MIRROR], world[_POSE_MIRROR]
+        result.pose_landmarks = landmarks
+        result.pose_world_landmarks = world[:, :3]
+
+        if opts.enable_hands:
+            yield from self._hands_stage(size, landmarks, world, result, tracking)
+        if opts.enable_body_model:
+            yield from self._body_model(result, timestamp, tracking)
+        return result
+
+    # -----------------------------------------------------------------------------------
+    def _timestamp(self, timestamp: float | None) -> float:
+        if timestamp is None:
+            last = self._last_timestamp
+            timestamp = 0.0 if last is None else last + DEFAULT_FRAME_INTERVAL
+        timestamp = float(timestamp)
+        if not np.isfinite(timestamp):
+            raise PipelineError(f"timestamp must be finite, got {timestamp}")
+        self._last_timestamp = timestamp
+        return timestamp
+
+    def _lost(self) -> None:
+        # MediaPipe resets its filters on a frame without a pose; hands restart from pose.
+        self._pose_roi = None
+        self._smoother.reset()
+        self._hands = _HandTrack()
+        self._rotation_filter.reset()
+
+    def _detect(self, size, result: HolisticResult):
+        box_rect, padding = roi.letterbox_rect(size)
+        matrix = roi.crop_matrix(box_rect, size, (DETECTOR_SIZE, DETECTOR_SIZE))
+        out = yield Inference(POSE_DETECTOR, {"matrix": _f32(matrix[None])}, "detector")
+        boxes, keypoints, scores = detection.decode_detections(
+            np.asarray(out["boxes"]).reshape(-1, 12),
+            np.asarray(out["scores"]).reshape(-1),
+            self._anchors,
+            min_score=self.options.min_detection_confidence,
+        )
+        if len(scores) == 0:
+            return None
+        boxes, keypoints, scores = detection.weighted_nms(boxes, keypoints, scores)
+        # Holistic tracks one person: the best detection (pose_detection_to_roi.pbtxt).
+        box = boxes[0].reshape(2, 2)
+        box = roi.remove_letterbox(box, padding).reshape(4)
+        kps = roi.remove_letterbox(keypoints[0], padding)
+        result.pose_detection = detection.Detection(box, kps, float(scores[0]))
+        return detection.detection_to_rect(kps, size)
+
+    def _pose_landmarks(self, size, rect, result: HolisticResult):
+        matrix = roi.crop_matrix(rect, size, (POSE_LANDMARK_SIZE, POSE_LANDMARK_SIZE))
+        out = yield Inference(
+            self.options.pose_landmark_model, {"matrix": _f32(matrix[None])}, "pose_landmarks"
+        )
+        flag = pose_landmarks.pose_flag(out["pose_flag"])
+        if not flag >= self.options.min_tracking_confidence:  # also rejects NaN
+            return None
+        crop_lm = pose_landmarks.decode_landmarks(out["landmarks"])
+        crop_lm = pose_landmarks.refine_from_heatmap(crop_lm, np.asarray(out["heatmap"])[0])
+        if not np.all(np.isfinite(crop_lm)):
+            return None
+        image_lm = roi.project_landmarks(crop_lm, rect, size)
+        world = roi.rotate_world_landmarks(
+            pose_landmarks.decode_world_landmarks(out["world_landmarks"]), rect
+        )
+        # World landmarks carry the image landmarks' visibility and presence (MediaPipe
+        # copies them over), which the visibility filter smooths alongside.
+        world = np.concatenate([world[:33], image_lm[:33, 3:]], axis=1)
+        result.pose_roi = rect
+        if "segmentation" in out:
+            result.segmentation_mask = pose_landmarks.segmentation_to_mask(out["segmentation"])
+        aux = image_lm[list(pose_landmarks.AUX_LANDMARKS)]
+        return image_lm[:33], aux, world
+
+    def _hands_stage(self, size, pose_lm, pose_world, result: HolisticResult, tracking: bool):
+        # Hands are seeded from the pose as the model labels it; ``mirrored`` already put
+        # the pose into the person's own sides, so seeding from it names hands correctly.
+        rects, valid = hands.hand_rois_from_pose(pose_lm, size)
+        track = self._hands
+        idx = np.flatnonzero(valid)
+        if len(idx) == 0:
+            self._hands = _HandTrack()
+            return
+        matrix = roi.crop_matrix(rects[idx], size, (hands.RECROP_INPUT_SIZE,) * 2)
+        out = yield Inference(HAND_RECROP, {"matrix": _f32(matrix)}, "hand_recrop")
+        points = hands.decode_recrop(np.asarray(out["recrop"]).reshape(len(idx), 4))
+        recrop_rects = hands.recrop_to_rect(points, rects[idx], size)
+        has_prev = track.present[idx] if tracking else np.zeros(len(idx), bool)
+        hand_rects, _kept = hands.choose_tracking_rect(
+            track.landmarks[idx], has_prev, recrop_rects, size
+        )
+        matrix = roi.crop_matrix(hand_rects, size, (hands.LANDMARK_INPUT_SIZE,) * 2)
+        out = yield Inference(HAND_LANDMARK, {"matrix": _f32(matrix)}, "hand_landmarks")
+        present = hands.hand_present(np.asarray(out["hand_flag"]).reshape(len(idx)))
+        crop_lm = hands.decode_hand_landmarks(np.asarray(out["landmarks"]).reshape(len(idx), 63))
+        image_lm = roi.project_landmarks(crop_lm, hand_rects, size)
+        world = roi.rotate_world_landmarks(
+            hands.decode_hand_world(np.asarray(out["world_landmarks"]).reshape(len(idx), 63)),
+            hand_rects,
+        )
+        world = hands.attach_to_pose_wrist(world, pose_world[hands.POSE_WRISTS[idx], :3])
+        new = _HandTrack()
+        for k, side in enumerate(idx):
+            ok = bool(present[k]) and bool(np.all(np.isfinite(image_lm[k])))
+            new.present[side] = ok
+            if not ok:
+                continue
+            new.landmarks[side] = image_lm[k]
+            name = "left" if side == hands.LEFT else "right"
+            setattr(result, f"{name}_hand_landmarks", image_lm[k])
+            setattr(result, f"{name}_hand_world_landmarks", world[k])
+            setattr(result, f"{name}_hand_roi", hand_rects[k])
+        self._hands = new
+
+    def _body_model(self, result: HolisticResult, timestamp: float, tracking: bool):
+        from . import lifter
+
+        points = np.full((75, 3), np.nan)
+        points[:33] = result.pose_world_landmarks
+        mask = np.zeros(2, bool)
+        for side, rows, name in ((0, slice(33, 54), "left"), (1, slice(54, 75), "right")):
+            hand = getattr(result, f"{name}_hand_world_landmarks")
+            if hand is not None:
+                points[rows] = hand
+                mask[side] = True
+        out = yield Inference(LIFTER, lifter.prepare_input(points, mask), "lifter")
+        body = lifter.decode_output(out)
+        if tracking and self.options.smooth_body_model:
+            body.joint_rotations = self._rotation_filter.apply(body.joint_rotations, timestamp)
+            body.root_rotation = body.joint_rotations[0].copy()
+        result.body_model = body
