@@ -45,8 +45,10 @@ def build_crop_graph(
     if border not in ("zero", "replicate"):
         raise ValueError(f"border must be 'zero' or 'replicate', not {border!r}")
     lo, hi = value_range
-    n = []
-    n += [
+    # Layout: every per-sample quantity is a flat vector over the B*S*S outputs, and the 4
+    # bilinear taps are stacked on a leading axis, so elementwise ops never broadcast over
+    # a trailing axis of 1 (onnxruntime's slow path) and one Gather fetches all taps.
+    n = [
         _const("grid", _pixel_centres(size)),
         _const("half", np.float32(0.5)),
         _const("one_f", np.float32(1.0)),
@@ -56,78 +58,85 @@ def build_crop_graph(
         _const("i2", np.array([2], np.int64)),
         _const("i3", np.array([3], np.int64)),
         _const("minus1", np.array([-1], np.int64)),
+        _const("flat2", np.array([2, -1], np.int64)),
         _const("scale", np.float32((hi - lo) / 255.0)),
         _const("offset", np.float32(lo)),
-        _const("out_shape_tail", np.array([size, size, 3], np.int64)),
+        _const("tail", np.array([size, size], np.int64)),
+        # tap k reads (x0 + dx_k, y0 + dy_k): taps (0,0), (1,0), (0,1), (1,1)
+        _const("tap_dx", np.array([[0.0], [1.0], [0.0], [1.0]], np.float32)),
+        _const("tap_dy", np.array([[0.0], [0.0], [1.0], [1.0]], np.float32)),
     ]
-    # Image geometry: flatten to (H*W, 3) so that one Gather fetches a tap for every output.
     n += [
         helper.make_node("Shape", ["image"], ["img_shape"]),
-        helper.make_node("Slice", ["img_shape", "i0", "i1"], ["H1"]),
         helper.make_node("Slice", ["img_shape", "i1", "i2"], ["W1"]),
         helper.make_node("Slice", ["img_shape", "i2", "i3"], ["C1"]),
         helper.make_node("Concat", ["minus1", "C1"], ["flat_shape"], axis=0),
-        helper.make_node("Reshape", ["image", "flat_shape"], ["flat_all"]),
-        helper.make_node("Slice", ["flat_all", "i0", "i3", "i1"], ["flat"]),
-        helper.make_node("Cast", ["W1"], ["Wf"], to=TensorProto.FLOAT),
-        helper.make_node("Cast", ["H1"], ["Hf"], to=TensorProto.FLOAT),
-        helper.make_node("Sub", ["Wf", "one_f"], ["Wmax"]),
-        helper.make_node("Sub", ["Hf", "one_f"], ["Hmax"]),
+        helper.make_node("Reshape", ["image", "flat_shape"], ["flat"]),  # (H*W, C), no copy
+        helper.make_node("Slice", ["img_shape", "i0", "i2"], ["HW"]),
+        helper.make_node("Cast", ["HW"], ["HWf"], to=TensorProto.FLOAT),
+        helper.make_node("Sub", ["HWf", "one_f"], ["HWmax"]),
+        helper.make_node("Split", ["HWmax"], ["Hmax", "Wmax"], axis=0),
     ]
-    # Sample positions in "pixel index" space (pixel k's centre at k).
+    # Sample positions in "pixel index" space (pixel k's centre at k), as (2, B*S*S).
     n += [
         helper.make_node("Transpose", ["matrix"], ["matrix_t"], perm=[0, 2, 1]),
         helper.make_node("MatMul", ["grid", "matrix_t"], ["pts"]),  # (B, S*S, 2)
-        helper.make_node("Sub", ["pts", "half"], ["p"]),
+        helper.make_node("Transpose", ["pts"], ["pts_t"], perm=[2, 0, 1]),
+        helper.make_node("Reshape", ["pts_t", "flat2"], ["pts_f"]),
+        helper.make_node("Sub", ["pts_f", "half"], ["p"]),
         helper.make_node("Floor", ["p"], ["p0"]),
         helper.make_node("Sub", ["p", "p0"], ["frac"]),
-        helper.make_node("Split", ["p0"], ["x0", "y0"], axis=2),
-        helper.make_node("Split", ["frac"], ["fx", "fy"], axis=2),
-        helper.make_node("Add", ["x0", "one_f"], ["x1"]),
-        helper.make_node("Add", ["y0", "one_f"], ["y1"]),
+        helper.make_node("Split", ["p0"], ["x0", "y0"], axis=0),  # (1, N) each
+        helper.make_node("Split", ["frac"], ["fx", "fy"], axis=0),
+        helper.make_node("Add", ["x0", "tap_dx"], ["xs"]),  # (4, N)
+        helper.make_node("Add", ["y0", "tap_dy"], ["ys"]),
+        # weight of tap k: (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy)
+        helper.make_node("Sub", ["one_f", "tap_dx"], ["ndx"]),
+        helper.make_node("Sub", ["one_f", "tap_dy"], ["ndy"]),
         helper.make_node("Sub", ["one_f", "fx"], ["gx"]),
         helper.make_node("Sub", ["one_f", "fy"], ["gy"]),
+        helper.make_node("Mul", ["tap_dx", "fx"], ["wx_a"]),
+        helper.make_node("Mul", ["ndx", "gx"], ["wx_b"]),
+        helper.make_node("Add", ["wx_a", "wx_b"], ["wx"]),
+        helper.make_node("Mul", ["tap_dy", "fy"], ["wy_a"]),
+        helper.make_node("Mul", ["ndy", "gy"], ["wy_b"]),
+        helper.make_node("Add", ["wy_a", "wy_b"], ["wy"]),
+        helper.make_node("Mul", ["wx", "wy"], ["w_raw"]),
+        helper.make_node("Clip", ["xs", "zero_f", "Wmax"], ["xc"]),
+        helper.make_node("Clip", ["ys", "zero_f", "Hmax"], ["yc"]),
     ]
-    for axis, names in (("x", ("x0", "x1")), ("y", ("y0", "y1"))):
-        hi_name = "Wmax" if axis == "x" else "Hmax"
-        for c in names:
-            n.append(helper.make_node("Clip", [c, "zero_f", hi_name], [c + "c"]))
-            n.append(helper.make_node("Cast", [c + "c"], [c + "i"], to=TensorProto.INT64))
-            if border == "zero":
-                # A tap outside the image reads 0 (black), as OpenCV's BORDER_CONSTANT does.
-                n.append(helper.make_node("Equal", [c, c + "c"], [c + "in"]))
-                n.append(helper.make_node("Cast", [c + "in"], [c + "v"], to=TensorProto.FLOAT))
-    taps = (("x0", "y0", "gx", "gy"), ("x1", "y0", "fx", "gy"),
-            ("x0", "y1", "gx", "fy"), ("x1", "y1", "fx", "fy"))
-    acc = None
-    for k, (xn, yn, wx, wy) in enumerate(taps):
-        w = f"w{k}"
-        n.append(helper.make_node("Mul", [wx, wy], [w]))
-        if border == "zero":
-            n.append(helper.make_node("Mul", [w, xn + "v"], [w + "a"]))
-            n.append(helper.make_node("Mul", [w + "a", yn + "v"], [w + "b"]))
-            w = w + "b"
+    if border == "zero":
+        # A tap outside the image reads 0 (black), as OpenCV's BORDER_CONSTANT does.
         n += [
-            helper.make_node("Mul", [yn + "i", "W1"], [f"row{k}"]),
-            helper.make_node("Add", [f"row{k}", xn + "i"], [f"idx{k}_"]),
-            helper.make_node("Squeeze", [f"idx{k}_", "minus1"], [f"idx{k}"]),  # (B, S*S)
-            helper.make_node("Gather", ["flat", f"idx{k}"], [f"tap{k}_u8"], axis=0),
-            helper.make_node("Cast", [f"tap{k}_u8"], [f"tap{k}"], to=TensorProto.FLOAT),
-            helper.make_node("Mul", [f"tap{k}", w], [f"contrib{k}"]),
+            helper.make_node("Equal", ["xs", "xc"], ["x_in"]),
+            helper.make_node("Equal", ["ys", "yc"], ["y_in"]),
+            helper.make_node("And", ["x_in", "y_in"], ["inside"]),
+            helper.make_node("Cast", ["inside"], ["inside_f"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["w_raw", "inside_f"], ["w"]),
         ]
-        if acc is None:
-            acc = f"contrib{k}"
-        else:
-            n.append(helper.make_node("Add", [acc, f"contrib{k}"], [f"acc{k}"]))
-            acc = f"acc{k}"
+    else:
+        n.append(helper.make_node("Identity", ["w_raw"], ["w"]))
     n += [
-        helper.make_node("Mul", [acc, "scale"], ["scaled"]),
+        # Integer indices: float32 would lose pixels beyond 2**24 (a 4096x4096 frame).
+        helper.make_node("Cast", ["xc"], ["xi"], to=TensorProto.INT64),
+        helper.make_node("Cast", ["yc"], ["yi"], to=TensorProto.INT64),
+        helper.make_node("Mul", ["yi", "W1"], ["row"]),
+        helper.make_node("Add", ["row", "xi"], ["idx"]),  # (4, N)
+        helper.make_node("Gather", ["flat", "idx"], ["taps_u8"], axis=0),  # (4, N, C)
+        helper.make_node("Slice", ["taps_u8", "i0", "i3", "i2"], ["taps_rgb"]),
+        helper.make_node("Cast", ["taps_rgb"], ["taps"], to=TensorProto.FLOAT),
+        helper.make_node("Transpose", ["taps"], ["taps_c"], perm=[2, 0, 1]),  # (3, 4, N)
+        helper.make_node("Mul", ["taps_c", "w"], ["weighted"]),
+        helper.make_node("ReduceSum", ["weighted", "i1"], ["summed"], keepdims=0),  # (3, N)
+        helper.make_node("Mul", ["summed", "scale"], ["scaled"]),
         helper.make_node("Add", ["scaled", "offset"], ["values"]),
         helper.make_node("Shape", ["matrix"], ["m_shape"]),
         helper.make_node("Slice", ["m_shape", "i0", "i1"], ["B1"]),
-        helper.make_node("Concat", ["B1", "out_shape_tail"], ["out_shape"], axis=0),
-        helper.make_node("Reshape", ["values", "out_shape"], [output_name]),
+        helper.make_node("Concat", ["C3", "B1", "tail"], ["chw_shape"], axis=0),
+        helper.make_node("Reshape", ["values", "chw_shape"], ["chw"]),  # (3, B, S, S)
+        helper.make_node("Transpose", ["chw"], [output_name], perm=[1, 2, 3, 0]),
     ]
+    n.insert(0, _const("C3", np.array([3], np.int64)))
     graph = helper.make_graph(
         n,
         f"crop_{size}_{border}",
