@@ -1,0 +1,95 @@
+"""The command line on real fixture images and the posetrack video."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from blazepose_holistic.cli import main
+
+POSETRACK = "eval/posetrack18/videos/000001_mpiinew_test"
+
+
+def _run(*args):
+    return main(["track", *map(str, args), "--no-progress"])
+
+
+def test_video_and_image_to_json_and_annotations(shared_data, tmp_path):
+    video = shared_data / POSETRACK / "000001_mpiinew_test.mp4"
+    image = shared_data / "eval/mpii/004645041.jpg"
+    out = tmp_path / "out dir ü" / "r.json"  # spaces and unicode in paths
+    assert _run(video, image, "--json", out, "--annotate", tmp_path / "ann", "--no-body-model") == 0
+    report = json.loads(out.read_text())
+    frames = report["frames"]
+    assert len(frames) == 6
+    assert frames[0]["source"].endswith("#0") and frames[-1]["source"] == str(image)
+    for f in frames:
+        pose = np.array(f["pose_landmarks"])
+        assert pose.shape == (33, 5) and np.all(np.isfinite(pose))
+        assert np.array(f["pose_world_landmarks"]).shape == (33, 3)
+    assert frames[-1]["right_hand_landmarks"] is not None  # the MPII truck driver's hand
+    assert len(list((tmp_path / "ann").glob("*.png"))) == 6
+
+
+def test_directory_of_frames_skips_other_files(shared_data, tmp_path):
+    frames_dir = tmp_path / "frames"
+    frames_dir.mkdir()
+    for f in sorted((shared_data / POSETRACK).glob("*.jpg"))[:2]:
+        shutil.copy(f, frames_dir)
+    (frames_dir / "notes.txt").write_text("not a frame")
+    out = tmp_path / "r.json"
+    assert _run(frames_dir, "--json", out, "--no-hands", "--no-body-model") == 0
+    assert len(json.loads(out.read_text())["frames"]) == 2
+
+
+def _file(name, content):
+    def make(d):
+        (d / name).write_bytes(content)
+        return d / name
+    return make
+
+
+def _empty_dir(d):
+    (d / "empty").mkdir()
+    return d / "empty"
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d / "missing.jpg", "no such file"),
+        (_file("x.jpg", b"garbage"), "not a readable image"),
+        (_file("x.mp4", b"garbage" * 100), "cannot open video"),
+        (_file("x.xyz", b"?"), "unsupported file type"),
+        (_empty_dir, "contains no images"),
+    ],
+)
+def test_bad_inputs_give_clear_errors(tmp_path, capsys, make, message):
+    bad = make(tmp_path)
+    assert _run(bad, "--json", tmp_path / "r.json") == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_refuses_to_overwrite_an_input(shared_data, tmp_path, capsys):
+    img = tmp_path / "a.jpg"
+    shutil.copy(shared_data / "eval/mpii/004645041.jpg", img)
+    before = img.read_bytes()
+    assert _run(img, "--json", img) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert img.read_bytes() == before
+
+
+def test_module_entry_point(shared_data, tmp_path):
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "blazepose_holistic", "track", str(shared_data / "eval/mpii/004645041.jpg"),
+         "--json", str(out), "--model", "lite", "--no-hands", "--no-body-model"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["frames"][0]["pose_landmarks"] is not None
