@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from blazepose_holistic.body_model.kinematics import forward_kinematics
 from blazepose_holistic.body_model.prior import pose_to_sample, sample_poses
 from blazepose_holistic.body_model.retarget import load_cmu_clip
 from blazepose_holistic.lifter import substitute_missing_hands
@@ -42,8 +43,8 @@ def make_batch(rng, n: int, mocap: np.ndarray, noise_max: float = 0.015,
                hand_dropout: float = 0.2, mocap_fraction: float = 0.6):
     """Returns a dict of numpy arrays:
     points (n, 75, 3) float32 network input (model frame), hand_present (n, 2) float32,
-    clean (n, 75, 3) noise-free hip-centred landmarks, local (n, J, 3, 3), beta (n, K),
-    translation (n, 3)."""
+    clean (n, 75, 3) noise-free hip-centred landmarks, local and global (n, J, 3, 3) joint
+    rotations, beta (n, K), translation (n, 3)."""
     local, beta = sample_poses(rng, n, mocap, mocap_fraction=mocap_fraction)
     clean, translation = pose_to_sample(local, beta)
     sigma = rng.uniform(0.0, noise_max, (n, 1, 1))
@@ -55,6 +56,7 @@ def make_batch(rng, n: int, mocap: np.ndarray, noise_max: float = 0.015,
         "hand_present": present.astype(np.float32),
         "clean": clean,
         "local": local,
+        "global": forward_kinematics(local, beta)[1],
         "beta": beta,
         "translation": translation,
     }

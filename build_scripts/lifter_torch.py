@@ -90,7 +90,8 @@ class MixerBlock(nn.Module):
 
 
 class Lifter(nn.Module):
-    """75 tokens (x, y, z, hand-missing flag) -> body-model parameters.
+    """75 tokens (x, y, z, hand-missing flag) -> body-model parameters (joint rotations as
+    global orientations in the model frame, see lifter.OUTPUT_NAMES).
 
     A shared linear projection embeds each token into C channels; N Mixer blocks follow; a
     final LayerNorm, a learned linear pooling of the 75 tokens into P tokens, and one
@@ -112,8 +113,9 @@ class Lifter(nn.Module):
         features = pooled * channels
         self.sizes = {
             "root_6d": (6,), "translation": (3,), "beta": (NUM_SHAPE,),
-            "body_6d": (len(BODY_JOINTS), 6), "left_hand_6d": (len(LEFT_HAND_JOINTS), 6),
-            "right_hand_6d": (len(RIGHT_HAND_JOINTS), 6),
+            "body_global_6d": (len(BODY_JOINTS), 6),
+            "left_hand_global_6d": (len(LEFT_HAND_JOINTS), 6),
+            "right_hand_global_6d": (len(RIGHT_HAND_JOINTS), 6),
         }
         self.heads = nn.ModuleDict({
             name: nn.Linear(features, int(torch.tensor(shape).prod()))
@@ -144,8 +146,15 @@ class Lifter(nn.Module):
         return tuple(out)
 
 
-def assemble_local(root6, body6, left6, right6) -> torch.Tensor:
-    """6D outputs -> (N, J, 3, 3) local rotations in joint order."""
+def local_from_global(glob: torch.Tensor) -> torch.Tensor:
+    """(N, J, 3, 3) global -> local rotations, as body_model.kinematics.local_from_global."""
+    parents = torch.tensor(PARENTS[1:])
+    rest = glob[:, parents].transpose(-1, -2) @ glob[:, 1:]
+    return torch.cat([glob[:, :1], rest], dim=1)
+
+
+def assemble_global(root6, body6, left6, right6) -> torch.Tensor:
+    """6D outputs -> (N, J, 3, 3) global rotations in joint order."""
     n = root6.shape[0]
     parts = torch.cat([root6[:, None], body6, left6, right6], dim=1)
     order = torch.cat([torch.tensor([0]), torch.tensor(BODY_JOINTS),

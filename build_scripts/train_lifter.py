@@ -5,7 +5,8 @@ Run from the repository root in the training venv (see requirements/train.txt):
     ~/.cache/bph/venv-train/bin/python -m build_scripts.train_lifter            # full run
     ~/.cache/bph/venv-train/bin/python -m build_scripts.train_lifter --smoke --out /tmp/l.onnx
 
-Writes the ONNX file and, next to it, <name>.json with its sha256, the exact command, seed,
+Writes the ONNX file and, next to it, <file>.onnx.json (read by build_models.py to add the
+model to models/manifest.json) with its sha256, the exact command, seed,
 configuration, training curve and final held-out metrics.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from blazepose_holistic.lifter import (
 )
 from build_scripts.lifter_data import HELD_OUT_CLIPS, clip_ids, load_clips, make_batch
 from build_scripts.lifter_metrics import score
-from build_scripts.lifter_torch import BodyModel, Lifter, assemble_local
+from build_scripts.lifter_torch import BodyModel, Lifter, assemble_global, local_from_global
 from build_scripts.paths import MODELS, SHARED_DATA, sha256_file
 
 MOCAP_DIR = SHARED_DATA / "mocap" / "cmu"
@@ -83,13 +84,13 @@ def to_torch(batch):
 
 def compute_loss(model, body, batch):
     root6, trans, beta, body6, left6, right6 = model(batch["points"], batch["hand_present"])
-    local = assemble_local(root6, body6, left6, right6)
-    rot = (local - batch["local"]).square().sum((-1, -2))
+    glob = assemble_global(root6, body6, left6, right6)
+    rot = (glob - batch["global"]).square().sum((-1, -2))
     weight = torch.ones(NUM_JOINTS).repeat(rot.shape[0], 1)
     for side, joints in enumerate((LEFT_HAND_JOINTS, RIGHT_HAND_JOINTS)):
         missing = batch["hand_present"][:, side:side + 1] < 0.5
         weight[:, joints] = torch.where(missing, MISSING_HAND_ROTATION_WEIGHT, 1.0)
-    points = body(local, beta, trans)
+    points = body(local_from_global(glob), beta, trans)
     std = torch.tensor(SHAPE_PRIOR_STD, dtype=torch.float32)
     terms = {
         "rotation": (rot * weight).sum() / weight.sum(),
@@ -154,6 +155,7 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     start = time.time()
+    revision = git_revision()
 
     train_ids = args.clips if args.clips else [
         c for c in clip_ids(args.mocap_dir) if c not in HELD_OUT_CLIPS]
@@ -205,13 +207,14 @@ def main(argv=None):
     max_diff = export_onnx(model, args.out, val)
     final = evaluate(model, val)
     report = {
+        "name": args.out.stem,
         "file": args.out.name,
         "sha256": sha256_file(args.out),
         "bytes": args.out.stat().st_size,
         "command": "python -m build_scripts.train_lifter " + " ".join(
             sys.argv[1:] if argv is None else argv),
         "seed": args.seed,
-        "git_revision": git_revision(),
+        "git_revision": revision,
         "torch": torch.__version__,
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                    if k not in ("out", "mocap_dir")},
@@ -225,7 +228,7 @@ def main(argv=None):
         "final_validation": final,
         "curve": curve,
     }
-    args.out.with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n")
+    args.out.with_name(args.out.name + ".json").write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {args.out} ({report['bytes']} bytes), onnx vs torch max diff {max_diff:.2e}",
           flush=True)
 

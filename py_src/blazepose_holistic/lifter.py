@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .body_model.frames import mediapipe_to_model, model_to_mediapipe
-from .body_model.kinematics import forward_kinematics, landmarks_from_pose
+from .body_model.kinematics import forward_kinematics, landmarks_from_pose, local_from_global
 from .body_model.rotations import matrix_from_6d, quaternion_from_matrix
 from .body_model.skeleton import (
     BODY_JOINTS,
@@ -35,9 +35,13 @@ INPUT_POINTS = "points"
 """(N, 75, 3) float32: hip-centred landmarks in the model frame, missing hands substituted."""
 INPUT_HAND_PRESENT = "hand_present"
 """(N, 2) float32: 1.0 where the left / right hand's 21 points are real, else 0.0."""
-OUTPUT_NAMES = ("root_6d", "translation", "beta", "body_6d", "left_hand_6d", "right_hand_6d")
-"""ONNX outputs: root_6d (N, 6), translation (N, 3), beta (N, K), body_6d (N, 21, 6),
-left_hand_6d (N, 15, 6), right_hand_6d (N, 15, 6); 6D = first two matrix columns."""
+OUTPUT_NAMES = ("root_6d", "translation", "beta", "body_global_6d", "left_hand_global_6d",
+                "right_hand_global_6d")
+"""ONNX outputs: root_6d (N, 6), translation (N, 3), beta (N, K), body_global_6d (N, 21, 6),
+left_hand_global_6d (N, 15, 6), right_hand_global_6d (N, 15, 6). 6D = first two matrix
+columns. Joint rotations are predicted as global orientations in the model frame (a bone's
+orientation is what the points show directly; a local rotation is a product of two such
+orientations, which an MLP learns far more slowly); decoding converts them to local."""
 
 _HAND_ROWS = (np.arange(33, 54), np.arange(54, 75))
 _WRIST_ROWS = (15, 16)
@@ -114,17 +118,24 @@ def prepare_input(points75: np.ndarray, hand_mask: np.ndarray | None = None):
     }
 
 
+def _joint_order_inverse() -> np.ndarray:
+    order = np.concatenate([[0], BODY_JOINTS, LEFT_HAND_JOINTS, RIGHT_HAND_JOINTS])
+    inverse = np.empty(NUM_JOINTS, dtype=np.int64)
+    inverse[order] = np.arange(NUM_JOINTS)
+    return inverse
+
+
+# Row of each joint in the concatenation [root, body, left hand, right hand] of the outputs.
+_OUTPUT_ROW_OF_JOINT = _joint_order_inverse()
+
+
 def local_rotations_from_outputs(outputs: dict[str, np.ndarray]) -> np.ndarray:
     """ONNX outputs with batch N -> (N, J, 3, 3) local rotations (row 0 = root)."""
-    root = np.asarray(outputs["root_6d"], dtype=np.float64)
-    local = np.empty((root.shape[0], NUM_JOINTS, 3, 3))
-    local[:, 0] = matrix_from_6d(root)
-    local[:, BODY_JOINTS] = matrix_from_6d(np.asarray(outputs["body_6d"], dtype=np.float64))
-    local[:, LEFT_HAND_JOINTS] = matrix_from_6d(
-        np.asarray(outputs["left_hand_6d"], dtype=np.float64))
-    local[:, RIGHT_HAND_JOINTS] = matrix_from_6d(
-        np.asarray(outputs["right_hand_6d"], dtype=np.float64))
-    return local
+    parts = np.concatenate([
+        np.asarray(outputs["root_6d"])[:, None], np.asarray(outputs["body_global_6d"]),
+        np.asarray(outputs["left_hand_global_6d"]),
+        np.asarray(outputs["right_hand_global_6d"])], axis=1)
+    return local_from_global(matrix_from_6d(parts[:, _OUTPUT_ROW_OF_JOINT].astype(np.float64)))
 
 
 def reconstruct(local_rotations: np.ndarray, beta: np.ndarray, translation: np.ndarray):

@@ -15,7 +15,17 @@ _EPS = 1e-12
 
 def _normalize(v: np.ndarray) -> np.ndarray:
     """Unit vectors along the last axis; zero vectors stay finite (divided by eps)."""
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), _EPS)
+    return v / np.maximum(np.sqrt(np.sum(v * v, axis=-1, keepdims=True)), _EPS)
+
+
+_ROLL1 = [1, 2, 0]
+_ROLL2 = [2, 0, 1]
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(..., 3) x (..., 3) -> (..., 3); np.cross has a large fixed cost per call, and the
+    decode path calls this on tiny arrays."""
+    return a[..., _ROLL1] * b[..., _ROLL2] - a[..., _ROLL2] * b[..., _ROLL1]
 
 
 def matrix_from_6d(d6: np.ndarray) -> np.ndarray:
@@ -24,7 +34,7 @@ def matrix_from_6d(d6: np.ndarray) -> np.ndarray:
     a2 = d6[..., 3:6]
     b1 = _normalize(a1)
     b2 = _normalize(a2 - np.sum(b1 * a2, axis=-1, keepdims=True) * b1)
-    b3 = np.cross(b1, b2)
+    b3 = cross(b1, b2)
     return np.stack([b1, b2, b3], axis=-1)
 
 
@@ -48,30 +58,44 @@ def matrix_from_quaternion(q: np.ndarray) -> np.ndarray:
     return np.stack(rows, axis=-1).reshape(q.shape[:-1] + (3, 3))
 
 
+def _shepperd_table() -> np.ndarray:
+    """(10, 16) linear map from [1, m00, m01, ..., m22] to the four candidate quaternions
+    of Shepperd's method (each scaled by 4 times one of its components), rows x, y, z, w."""
+    table = np.zeros((10, 4, 4))
+    m = {(i, j): 1 + 3 * i + j for i in range(3) for j in range(3)}
+    diag_signs = ((1, -1, -1), (-1, 1, -1), (-1, -1, 1), (1, 1, 1))
+    for k, signs in enumerate(diag_signs):
+        table[0, k, k] = 1.0
+        for d, s in enumerate(signs):
+            table[m[d, d], k, k] = s
+    pairs = {  # (candidate, component): ((i, j), sign) terms
+        (0, 1): (((0, 1), 1), ((1, 0), 1)), (0, 2): (((0, 2), 1), ((2, 0), 1)),
+        (0, 3): (((2, 1), 1), ((1, 2), -1)), (1, 2): (((1, 2), 1), ((2, 1), 1)),
+        (1, 3): (((0, 2), 1), ((2, 0), -1)), (2, 3): (((1, 0), 1), ((0, 1), -1)),
+    }
+    for (a, b), terms in pairs.items():
+        for ij, s in terms:
+            table[m[ij], a, b] = s
+            table[m[ij], b, a] = s
+    return table.reshape(10, 16)
+
+
+_SHEPPERD = _shepperd_table()
+
+
 def quaternion_from_matrix(m: np.ndarray) -> np.ndarray:
     """(..., 3, 3) -> (..., 4) [x, y, z, w] with w >= 0.
 
     Shepperd's method: of the four algebraically equal formulas, use per element the one
-    whose divisor is largest, so no branch ever divides by a value near zero.
+    whose divisor is largest, so no branch ever divides by a value near zero. All four
+    candidates come from one matrix product with a constant table.
     """
-    m00, m01, m02 = m[..., 0, 0], m[..., 0, 1], m[..., 0, 2]
-    m10, m11, m12 = m[..., 1, 0], m[..., 1, 1], m[..., 1, 2]
-    m20, m21, m22 = m[..., 2, 0], m[..., 2, 1], m[..., 2, 2]
-    t = np.stack([
-        1 + m00 - m11 - m22,
-        1 - m00 + m11 - m22,
-        1 - m00 - m11 + m22,
-        1 + m00 + m11 + m22,
-    ], axis=-1)
-    cand = np.stack([
-        np.stack([t[..., 0], m01 + m10, m02 + m20, m21 - m12], axis=-1),
-        np.stack([m01 + m10, t[..., 1], m12 + m21, m02 - m20], axis=-1),
-        np.stack([m02 + m20, m12 + m21, t[..., 2], m10 - m01], axis=-1),
-        np.stack([m21 - m12, m02 - m20, m10 - m01, t[..., 3]], axis=-1),
-    ], axis=-2)
-    best = np.argmax(t, axis=-1)[..., None, None]
-    q = np.take_along_axis(cand, best, axis=-2)[..., 0, :]
-    q = _normalize(q)
+    flat = m.reshape(m.shape[:-2] + (9,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    cand = (np.concatenate([ones, flat], axis=-1) @ _SHEPPERD).reshape(m.shape[:-2] + (4, 4))
+    diag = cand[..., [0, 1, 2, 3], [0, 1, 2, 3]]
+    best = np.argmax(diag, axis=-1)[..., None, None]
+    q = _normalize(np.take_along_axis(cand, best, axis=-2)[..., 0, :])
     return np.where(q[..., 3:4] < 0, -q, q)
 
 
@@ -120,12 +144,12 @@ def rotation_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """
     u = _normalize(u)
     v = _normalize(v)
-    axis = np.cross(u, v)
+    axis = cross(u, v)
     cos = np.sum(u * v, axis=-1, keepdims=True)
     # A perpendicular fallback axis for u ~ -v: cross with whichever basis vector is
     # least aligned with u.
     basis = np.eye(3)[np.argmin(np.abs(u), axis=-1)]
-    perp = _normalize(np.cross(u, basis))
+    perp = _normalize(cross(u, basis))
     opposite = cos < -1.0 + 1e-9
     q = np.concatenate([axis, 1.0 + cos], axis=-1)
     q = np.where(opposite, np.concatenate([perp, np.zeros_like(cos)], axis=-1), q)
