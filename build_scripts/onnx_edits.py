@@ -108,6 +108,11 @@ def make_batch_dynamic(model: onnx.ModelProto) -> None:
             shape[0] = 0
             target.CopyFrom(numpy_helper.from_array(shape, target.name))
     del graph.value_info[:]
+    # Slices now read their own copies of the ends constants; drop the orphaned originals.
+    used = {name for node in graph.node for name in node.input}
+    kept = [init for init in graph.initializer if init.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
 
 
 def fuse_crop(crop: onnx.ModelProto, net: onnx.ModelProto) -> onnx.ModelProto:
