@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--annotate", type=Path, metavar="OUT_DIR", help="write annotated images here")
     t.add_argument("--model", choices=sorted(COMPLEXITY), default="full", help="pose landmark model")
     t.add_argument("--static", action="store_true", help="image mode: detect on every frame, no smoothing")
+    t.add_argument("--segmentation", action="store_true",
+                   help="also compute the person mask (saved as *_mask.png with --annotate)")
     t.add_argument("--no-hands", action="store_true", help="body only (faster)")
     t.add_argument("--no-body-model", action="store_true", help="skip the lifter")
     t.add_argument("--no-smoothing", action="store_true", help="disable landmark smoothing")
@@ -89,6 +91,7 @@ def track(args) -> int:
     options = dict(
         model_complexity=COMPLEXITY[args.model],
         smooth_landmarks=not args.no_smoothing,
+        enable_segmentation=args.segmentation,
         min_detection_confidence=args.min_detection_confidence,
         min_tracking_confidence=args.min_tracking_confidence,
         enable_hands=not args.no_hands,
@@ -129,6 +132,13 @@ def track(args) -> int:
                 name = name[:-4] + "_1.png"
             written.add(name)
             annotate(frame.rgb, result).save(args.annotate / name)
+            if result.segmentation_mask is not None:
+                from PIL import Image
+
+                mask_name = name[:-4] + "_mask.png"
+                mask = (result.segmentation_mask * 255).round().astype("uint8")
+                Image.fromarray(mask).save(args.annotate / mask_name)
+                record["segmentation_mask_file"] = mask_name
         if progress is not None:
             progress.update(1)
     if progress is not None:

@@ -29,7 +29,7 @@ from typing import Generator
 
 import numpy as np
 
-from . import anchors, detection, hands, pose_landmarks, roi
+from . import anchors, detection, hands, pose_landmarks, roi, segmentation
 from .filters import PoseLandmarksSmoother, QuaternionOneEuroFilter
 from .results import HolisticResult
 
@@ -58,6 +58,7 @@ class Options:
     model_complexity: 0 lite, 1 full, 2 heavy (the pose landmark model).
     smooth_landmarks: One Euro smoothing across frames (video mode only).
     enable_segmentation: also return the person mask (uses the *_seg model variant).
+    smooth_segmentation: blend the mask with the previous frame's (video mode).
     min_detection_confidence: pose detector score threshold.
     min_tracking_confidence: pose flag threshold below which the pose is dropped and the
         detector runs again on the next frame (in image mode it still gates the pose).
@@ -72,6 +73,7 @@ class Options:
     model_complexity: int = 1
     smooth_landmarks: bool = True
     enable_segmentation: bool = False
+    smooth_segmentation: bool = True
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     static_image_mode: bool = False
@@ -151,6 +153,7 @@ class HolisticPipeline:
         self._hands = _HandTrack()
         self._rotation_filter = QuaternionOneEuroFilter(**ROTATION_FILTER)
         self._last_timestamp: float | None = None
+        self._last_mask: np.ndarray | None = None
 
     # -----------------------------------------------------------------------------------
     def process(
@@ -212,6 +215,7 @@ class HolisticPipeline:
         self._smoother.reset()
         self._hands = _HandTrack()
         self._rotation_filter.reset()
+        self._last_mask = None
 
     def _detect(self, size, result: HolisticResult):
         box_rect, padding = roi.letterbox_rect(size)
@@ -254,9 +258,19 @@ class HolisticPipeline:
         world = np.concatenate([world[:33], image_lm[:33, 3:]], axis=1)
         result.pose_roi = rect
         if "segmentation" in out:
-            result.segmentation_mask = pose_landmarks.segmentation_to_mask(out["segmentation"])
+            result.segmentation_mask = self._mask(out["segmentation"], rect, size)
         aux = image_lm[list(pose_landmarks.AUX_LANDMARKS)]
         return image_lm[:33], aux, world
+
+    def _mask(self, logits, rect, size) -> np.ndarray:
+        mask = segmentation.mask_to_image(pose_landmarks.segmentation_to_mask(logits), rect, size)
+        opts = self.options
+        previous = self._last_mask
+        if (not opts.static_image_mode and opts.smooth_segmentation and previous is not None
+                and previous.shape == mask.shape):
+            mask = segmentation.smooth_mask(previous, mask)
+        self._last_mask = mask
+        return mask
 
     def _hands_stage(self, size, pose_lm, pose_world, result: HolisticResult, tracking: bool):
         # Hands are seeded from the pose as the model labels it; ``mirrored`` already put

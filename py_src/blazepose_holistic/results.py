@@ -27,8 +27,8 @@ class HolisticResult:
     pose_world_landmarks: (33, 3) metres, origin between the hips, y down.
     pose_roi: (5,) the rect the landmark model looked at [xc, yc, w, h, rotation].
     pose_detection: the detector's box/keypoints/score when it ran this frame, else None.
-    segmentation_mask: (256, 256) float32 person probability over ``pose_roi`` (map it to
-        the image with ``segmentation.mask_to_image``), when segmentation is enabled.
+    segmentation_mask: (h, w) float32 person probability aligned with the whole frame, at
+        most 512 px on its long side (scale it to the frame to overlay), when enabled.
     left/right_hand_landmarks: (21, 3) normalised like pose_landmarks; the person's left
         and right hands (Holistic names a hand by the pose wrist that seeded it).
     left/right_hand_world_landmarks: (21, 3) metres in the body's world frame, attached at
