@@ -99,7 +99,7 @@ class Lifter(nn.Module):
     6D offsets from the identity, so an untrained network predicts the rest pose.
     """
 
-    def __init__(self, channels: int = 64, layers: int = 4, token_hidden: int = 64,
+    def __init__(self, channels: int = 64, layers: int = 3, token_hidden: int = 64,
                  channel_hidden: int = 128, pooled: int = 8):
         super().__init__()
         self.config = dict(channels=channels, layers=layers, token_hidden=token_hidden,

@@ -56,7 +56,7 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--layers", type=int, default=3)
     p.add_argument("--token-hidden", type=int, default=64)
     p.add_argument("--channel-hidden", type=int, default=128)
     p.add_argument("--pooled", type=int, default=8)
@@ -110,6 +110,17 @@ def evaluate(model, val):
     local = local_rotations_from_outputs(outputs)
     points = reconstruct(local, outputs["beta"], outputs["translation"])
     return score(local, points, val["local"], val["clean"], val["hand_present"] > 0.5)
+
+
+def check_body_model(body, val):
+    """The torch body model must reproduce the numpy one the runtime decodes with."""
+    with torch.no_grad():
+        points = body(torch.from_numpy(val["local"]).float(), torch.from_numpy(val["beta"]).float(),
+                      torch.from_numpy(val["translation"]).float()).numpy()
+    diff = float(np.abs(points - val["clean"]).max())
+    if diff > 1e-4:
+        raise SystemExit(f"torch and numpy forward kinematics differ by {diff:.2e} m")
+    return diff
 
 
 def lr_at(step, args):
@@ -173,6 +184,7 @@ def main(argv=None):
     model = Lifter(args.channels, args.layers, args.token_hidden, args.channel_hidden,
                    args.pooled)
     body = BodyModel()
+    fk_diff = check_body_model(body, val)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     curve = []
     running = None
@@ -224,6 +236,7 @@ def main(argv=None):
         "held_out_clips": list(HELD_OUT_CLIPS),
         "train_mocap_frames": int(len(train_mocap)),
         "onnx_vs_torch_max_abs_diff": max_diff,
+        "torch_vs_numpy_fk_max_abs_diff_m": fk_diff,
         "train_seconds": round(time.time() - start, 1),
         "final_validation": final,
         "curve": curve,

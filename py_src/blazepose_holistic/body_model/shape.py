@@ -17,9 +17,11 @@ SHAPE_NAMES = (
 )
 NUM_SHAPE = len(SHAPE_NAMES)
 
-SHAPE_PRIOR_STD = np.array([0.05, 0.04, 0.05, 0.04, 0.05, 0.04, 0.05, 0.05, 0.05])
+SHAPE_PRIOR_STD = np.array([0.08, 0.05, 0.06, 0.06, 0.06, 0.06, 0.08, 0.06, 0.1])
 """(K,) standard deviation of each beta component in the shape prior (zero-mean normal).
-Adult stature varies by ~4 % (1 sd); proportions by a few percent more."""
+Wider than adult anthropometry (stature ~4 % sd) because BlazePose's metric scale and
+proportions vary from photo to photo (its thigh lengths on the fixtures span +-10 %
+between quartiles) and its feet and hands are the least stable."""
 
 _GROUP_OF_SUFFIX = (
     ("Spine", "torso"), ("Spine1", "torso"), ("Spine2", "torso"), ("Neck", "torso"),

@@ -5,10 +5,14 @@ subject's left is +x (the orientation of a Mixamo character in three.js). Every 
 orientation is the identity, so a joint's local rotation is directly its rotation relative
 to the rest pose, expressed in the parent's (rest-aligned) frame.
 
-The rest pose is a T-pose of an adult about 1.75 m tall, palms down, with the Hips joint at
-the origin (the floor is at y = -0.98). Segment lengths follow anthropometric proportions
-(Drillis & Contini segment ratios of stature); finger offsets follow an adult hand about
-19 cm long. Right-side offsets mirror the left ones (x negated).
+The rest pose is a T-pose, palms down, with the Hips joint at the origin. Its proportions
+are BlazePose's, not an anatomy table's: the segment lengths, palm and finger lengths were
+measured on the pipeline's own world landmarks of the fixture photos
+(build_scripts/calibrate_landmarks.py, numbers in docs/lifter.md), because those are the
+inputs the lifter sees. BlazePose's metric skeleton is smaller than a 1.75 m adult's
+(limbs ~0.83x, shoulders narrower, hips wider); what was not measurable (spine split,
+neck, head joint, clavicle) keeps anatomical proportions. Right-side offsets mirror the
+left ones (x negated).
 """
 from __future__ import annotations
 
@@ -20,32 +24,32 @@ _FINGERS = ("Thumb", "Index", "Middle", "Ring", "Pinky")
 #  left-side rest offset from the parent in metres).
 _SPINE = (
     ("Hips", None, (0.0, 0.0, 0.0)),
-    ("Spine", "Hips", (0.0, 0.10, 0.0)),
-    ("Spine1", "Spine", (0.0, 0.12, 0.0)),
-    ("Spine2", "Spine1", (0.0, 0.13, 0.0)),
+    ("Spine", "Hips", (0.0, 0.09, 0.0)),
+    ("Spine1", "Spine", (0.0, 0.11, 0.0)),
+    ("Spine2", "Spine1", (0.0, 0.12, 0.0)),
     ("Neck", "Spine2", (0.0, 0.17, 0.0)),
     ("Head", "Neck", (0.0, 0.09, 0.01)),
 )
 _ARM = (
     ("Shoulder", "Spine2", (0.035, 0.10, 0.0)),
-    ("Arm", "Shoulder", (0.145, 0.0, 0.0)),
-    ("ForeArm", "Arm", (0.29, 0.0, 0.0)),
-    ("Hand", "ForeArm", (0.25, 0.0, 0.0)),
+    ("Arm", "Shoulder", (0.12, 0.0, 0.0)),
+    ("ForeArm", "Arm", (0.232, 0.0, 0.0)),
+    ("Hand", "ForeArm", (0.226, 0.0, 0.0)),
 )
 # Per finger: offsets of joint 1 from the wrist, joint 2 from joint 1, joint 3 from joint 2.
 # Palm down, so the thumb side is +z (forward) on both hands.
 _FINGER_OFFSETS = {
-    "Thumb": ((0.02, -0.01, 0.025), (0.03, -0.005, 0.02), (0.03, 0.0, 0.01)),
-    "Index": ((0.09, 0.0, 0.025), (0.04, 0.0, 0.0), (0.025, 0.0, 0.0)),
-    "Middle": ((0.092, 0.0, 0.004), (0.045, 0.0, 0.0), (0.028, 0.0, 0.0)),
-    "Ring": ((0.087, 0.0, -0.015), (0.042, 0.0, 0.0), (0.026, 0.0, 0.0)),
-    "Pinky": ((0.08, 0.0, -0.033), (0.032, 0.0, 0.0), (0.02, 0.0, 0.0)),
+    "Thumb": ((0.027, -0.008, 0.021), (0.025, -0.004, 0.017), (0.028, 0.0, 0.009)),
+    "Index": ((0.091, 0.0, 0.022), (0.024, 0.0, 0.0), (0.021, 0.0, 0.0)),
+    "Middle": ((0.09, 0.0, 0.004), (0.028, 0.0, 0.0), (0.019, 0.0, 0.0)),
+    "Ring": ((0.087, 0.0, -0.012), (0.022, 0.0, 0.0), (0.019, 0.0, 0.0)),
+    "Pinky": ((0.073, 0.0, -0.027), (0.018, 0.0, 0.0), (0.017, 0.0, 0.0)),
 }
 _LEG = (
     ("UpLeg", "Hips", (0.09, -0.06, 0.0)),
-    ("Leg", "UpLeg", (0.0, -0.43, 0.0)),
-    ("Foot", "Leg", (0.0, -0.42, 0.0)),
-    ("ToeBase", "Foot", (0.0, -0.045, 0.135)),
+    ("Leg", "UpLeg", (0.0, -0.36, 0.0)),
+    ("Foot", "Leg", (0.0, -0.355, 0.0)),
+    ("ToeBase", "Foot", (0.0, -0.035, 0.085)),
 )
 
 
