@@ -94,7 +94,7 @@ def test_retargeted_walk_is_plausible():
     # Walking: knees flex (+x) between ~10 and ~70 degrees, never hyperextend much.
     assert np.percentile(knee[:, 0], 5) > 0 and 50 < knee[:, 0].max() < 100
     pos, _ = forward_kinematics(local)
-    head_above_feet = pos[:, JOINT_INDEX["Head"], 1] - pos[:, JOINT_INDEX["LeftFoot"], 1]
-    standing = pos[0, JOINT_INDEX["Head"], 1] - pos[0, JOINT_INDEX["LeftFoot"], 1]
-    assert standing == pytest.approx(1.33, abs=0.05)  # rest head-ankle height 1.355 m
-    assert (head_above_feet > 0.9 * standing).all()
+    # Upright all along: the head stays 1.15-1.36 m above the left ankle (1.36 m at rest;
+    # lowest when that foot swings forward under a bent knee).
+    head_above_ankle = pos[:, JOINT_INDEX["Head"], 1] - pos[:, JOINT_INDEX["LeftFoot"], 1]
+    assert head_above_ankle.min() > 1.15 and head_above_ankle.max() < 1.37

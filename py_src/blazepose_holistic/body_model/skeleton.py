@@ -7,8 +7,8 @@ to the rest pose, expressed in the parent's (rest-aligned) frame.
 
 The rest pose is a T-pose, palms down, with the Hips joint at the origin. Its proportions
 are BlazePose's, not an anatomy table's: the segment lengths, palm and finger lengths were
-measured on the pipeline's own world landmarks of the fixture photos
-(build_scripts/calibrate_landmarks.py, numbers in docs/lifter.md), because those are the
+measured on the pipeline's own world landmarks of the fixture photos of the calibration
+split (build_scripts/calibrate_landmarks.py, numbers in docs/lifter.md), because those are the
 inputs the lifter sees. BlazePose's metric skeleton is smaller than a 1.75 m adult's
 (limbs ~0.83x, shoulders narrower, hips wider); what was not measurable (spine split,
 neck, head joint, clavicle) keeps anatomical proportions. Right-side offsets mirror the
@@ -32,24 +32,24 @@ _SPINE = (
 )
 _ARM = (
     ("Shoulder", "Spine2", (0.035, 0.10, 0.0)),
-    ("Arm", "Shoulder", (0.12, 0.0, 0.0)),
+    ("Arm", "Shoulder", (0.122, 0.0, 0.0)),
     ("ForeArm", "Arm", (0.232, 0.0, 0.0)),
-    ("Hand", "ForeArm", (0.226, 0.0, 0.0)),
+    ("Hand", "ForeArm", (0.236, 0.0, 0.0)),
 )
 # Per finger: offsets of joint 1 from the wrist, joint 2 from joint 1, joint 3 from joint 2.
 # Palm down, so the thumb side is +z (forward) on both hands.
 _FINGER_OFFSETS = {
-    "Thumb": ((0.027, -0.008, 0.021), (0.025, -0.004, 0.017), (0.028, 0.0, 0.009)),
-    "Index": ((0.091, 0.0, 0.022), (0.024, 0.0, 0.0), (0.021, 0.0, 0.0)),
-    "Middle": ((0.09, 0.0, 0.004), (0.028, 0.0, 0.0), (0.019, 0.0, 0.0)),
-    "Ring": ((0.087, 0.0, -0.012), (0.022, 0.0, 0.0), (0.019, 0.0, 0.0)),
-    "Pinky": ((0.073, 0.0, -0.027), (0.018, 0.0, 0.0), (0.017, 0.0, 0.0)),
+    "Thumb": ((0.026, -0.008, 0.024), (0.0258, -0.004, 0.0176), (0.0287, 0.0, 0.0092)),
+    "Index": ((0.091, 0.0, 0.024), (0.0248, 0.0, 0.0), (0.0207, 0.0, 0.0)),
+    "Middle": ((0.089, 0.0, 0.006), (0.0304, 0.0, 0.0), (0.0202, 0.0, 0.0)),
+    "Ring": ((0.086, 0.0, -0.01), (0.022, 0.0, 0.0), (0.0204, 0.0, 0.0)),
+    "Pinky": ((0.07, 0.0, -0.025), (0.0176, 0.0, 0.0), (0.0178, 0.0, 0.0)),
 }
 _LEG = (
     ("UpLeg", "Hips", (0.09, -0.06, 0.0)),
-    ("Leg", "UpLeg", (0.0, -0.36, 0.0)),
-    ("Foot", "Leg", (0.0, -0.355, 0.0)),
-    ("ToeBase", "Foot", (0.0, -0.035, 0.085)),
+    ("Leg", "UpLeg", (0.0, -0.348, 0.0)),
+    ("Foot", "Leg", (0.0, -0.374, 0.0)),
+    ("ToeBase", "Foot", (0.0, -0.044, 0.107)),
 )
 
 
