@@ -1,0 +1,190 @@
+"""The pipeline seen from JavaScript: flat buffers in, flat buffers out.
+
+The browser worker (web/src/worker.js) drives ``HolisticPipeline`` through this class, the
+same way ``tracker.HolisticTracker`` drives it with the onnxruntime package. Everything that
+crosses the JS/Python boundary is a string, a number, a short list, or a flat numeric
+buffer, so that no loop ever runs per element on either side:
+
+- requests go out as ``("run", model, stage, names, shapes, arrays)`` with C-contiguous
+  1-D float32 arrays (Pyodide's ``toJs`` turns them into Float32Arrays in one copy);
+- model outputs come back as a JSON list of ``[name, dtype, shape]`` plus a parallel
+  sequence of buffers, each anything ``np.frombuffer`` reads (in Pyodide a JsProxy of a
+  TypedArray, turned into a memoryview by ``to_py()``; on CPython bytes or a numpy array);
+- the finished frame goes out as ``("done", fields)``, ``fields`` a list of
+  ``(name, flat float64 array, shape)`` for every result field that is set.
+
+Only Python 3.8 / numpy 1.17 features are used: the browser runs Pyodide 0.17.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from . import roi
+from .pipeline import POSE_LANDMARK_SIZE, HolisticPipeline, Options, PipelineError
+from .results import HolisticResult
+
+# numpy dtypes for onnxruntime-web's Tensor.type names.
+_DTYPES = {
+    "float32": np.float32,
+    "float64": np.float64,
+    "int32": np.int32,
+    "int64": np.int64,
+    "uint8": np.uint8,
+    "int8": np.int8,
+    "bool": np.bool_,
+}
+
+OPTION_NAMES = (
+    "model_complexity",
+    "smooth_landmarks",
+    "enable_segmentation",
+    "min_detection_confidence",
+    "min_tracking_confidence",
+    "static_image_mode",
+    "enable_hands",
+    "enable_body_model",
+    "smooth_body_model",
+    "mirrored",
+)
+
+
+def _as_array(buffer, dtype: str, shape) -> np.ndarray:
+    if dtype not in _DTYPES:
+        raise PipelineError(f"unsupported tensor type {dtype!r} from the inference engine")
+    if hasattr(buffer, "to_py"):  # Pyodide JsProxy of a TypedArray -> memoryview
+        buffer = buffer.to_py()
+    array = np.frombuffer(buffer, dtype=_DTYPES[dtype])
+    shape = tuple(int(d) for d in shape)
+    if int(np.prod(shape)) != array.size:
+        raise PipelineError(f"tensor of {array.size} values cannot have shape {shape}")
+    return array.reshape(shape)
+
+
+def _flat(a, dtype=np.float64) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(a, dtype=dtype).ravel())
+
+
+class Bridge:
+    """One tracker's pipeline state, driven one inference step at a time.
+
+    options_json: a JSON object with ``Options`` field names (unknown names are refused);
+    available_models_json: a JSON list of the model names the driver has sessions for.
+    """
+
+    def __init__(self, options_json: str, available_models_json: str):
+        raw = json.loads(options_json)
+        unknown = sorted(set(raw) - set(OPTION_NAMES))
+        if unknown:
+            raise PipelineError(f"unknown option(s): {', '.join(unknown)}")
+        self.options = Options(**raw)
+        available = json.loads(available_models_json)
+        self.pipeline = HolisticPipeline(self.options, available_models=available)
+        missing = [m for m in self.options.models() if m not in available]
+        if missing:
+            raise PipelineError(f"the options need model(s) not loaded: {', '.join(missing)}")
+        self._step = None
+        self._size = (0, 0)
+
+    # ---------------------------------------------------------------- metadata (JSON)
+    def models_json(self) -> str:
+        """The models these options request, in request order."""
+        return json.dumps(self.options.models())
+
+    @staticmethod
+    def joint_names_json() -> str:
+        from .body_model.skeleton import JOINT_NAMES
+
+        return json.dumps(list(JOINT_NAMES))
+
+    # ---------------------------------------------------------------- the frame loop
+    def start(self, width: int, height: int, timestamp_seconds=None):
+        """Begin a frame; returns the first request or the finished frame."""
+        self.abort()
+        self._size = (int(width), int(height))
+        self._step = self.pipeline.process(self._size, timestamp_seconds)
+        return self._advance(None)
+
+    def send(self, meta_json: str, buffers):
+        """Answer the pending request with the model's outputs.
+
+        meta_json: JSON list of ``[name, dtype, shape]``, one per output; buffers: the
+        outputs' data in the same order (indexable; each read by ``np.frombuffer``).
+        """
+        if self._step is None:
+            raise PipelineError("send() without a pending request; call start() first")
+        meta = json.loads(meta_json)
+        if len(meta) != len(buffers):
+            raise PipelineError(f"{len(meta)} output descriptions but {len(buffers)} buffers")
+        outputs = {}
+        for i, (name, dtype, shape) in enumerate(meta):
+            outputs[str(name)] = _as_array(buffers[i], str(dtype), shape)
+        return self._advance(outputs)
+
+    def abort(self) -> None:
+        """Drop a frame in progress (its request failed); tracking state is kept."""
+        if self._step is not None:
+            step, self._step = self._step, None
+            step.close()
+
+    def reset(self) -> None:
+        self.abort()
+        self.pipeline.reset()
+
+    def _advance(self, outputs):
+        try:
+            request = next(self._step) if outputs is None else self._step.send(outputs)
+        except StopIteration as stop:
+            self._step = None
+            return ("done", pack_result(stop.value, self._size))
+        except BaseException:
+            self._step = None
+            raise
+        names = list(request.inputs)
+        shapes = [list(np.shape(request.inputs[k])) for k in names]
+        arrays = [_flat(request.inputs[k], np.float32) for k in names]
+        return ("run", request.model, request.stage or request.model, names, shapes, arrays)
+
+
+def pack_result(result: HolisticResult, image_size) -> list:
+    """HolisticResult -> [(name, flat float64 array, shape)] for the fields that are set.
+
+    Names are the result's snake_case fields; the body model's parts are
+    ``body_model.<field>``, the detection's ``pose_detection.<field>``. With a
+    segmentation mask comes ``segmentation_matrix``: the (2, 3) affine map from mask pixel
+    (u, v) to image pixel, i.e. where the ROI mask lies in the image.
+    """
+    fields = []
+
+    def add(name, value, dtype=np.float64):
+        if value is not None:
+            fields.append((name, _flat(value, dtype), list(np.shape(value))))
+
+    add("pose_landmarks", result.pose_landmarks)
+    add("pose_world_landmarks", result.pose_world_landmarks)
+    add("pose_roi", result.pose_roi)
+    for side in ("left", "right"):
+        add(f"{side}_hand_landmarks", getattr(result, f"{side}_hand_landmarks"))
+        add(f"{side}_hand_world_landmarks", getattr(result, f"{side}_hand_world_landmarks"))
+        add(f"{side}_hand_roi", getattr(result, f"{side}_hand_roi"))
+    det = result.pose_detection
+    if det is not None:
+        add("pose_detection.box", det.box)
+        add("pose_detection.keypoints", det.keypoints)
+        add("pose_detection.score", [det.score])
+    if result.segmentation_mask is not None:
+        add("segmentation_mask", result.segmentation_mask, np.float32)
+        mask_h, mask_w = np.shape(result.segmentation_mask)[:2]
+        if result.pose_roi is not None:
+            # The mask covers the pose ROI at the landmark model's input resolution.
+            scale = POSE_LANDMARK_SIZE / float(mask_w), POSE_LANDMARK_SIZE / float(mask_h)
+            m = roi.crop_matrix(result.pose_roi, image_size, (POSE_LANDMARK_SIZE,) * 2)
+            m = np.asarray(m, np.float64) * np.array([scale[0], scale[1], 1.0])
+            add("segmentation_matrix", m)
+    body = result.body_model
+    if body is not None:
+        for name in ("beta", "root_rotation", "root_translation", "joint_rotations",
+                     "landmarks"):
+            add("body_model." + name, getattr(body, name))
+    return fields

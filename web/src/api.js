@@ -1,0 +1,354 @@
+// The public JavaScript API (main thread). It owns one worker per tracker, turns frames
+// into transferable pixels, and keeps at most one frame in flight plus one pending.
+//
+//   const tracker = await BlazePoseHolistic.create({ modelComplexity: 1 });
+//   const results = await tracker.send(videoElement);
+//   if (!results.dropped) draw(results.poseLandmarks);
+
+const WORKER_FILE = "blazepose-holistic.worker.js";
+
+let scriptUrl = typeof self !== "undefined" && self.location ? self.location.href : "";
+
+/** Set by the entry points: the URL of the bundle itself (assets resolve from it). */
+export function setScriptUrl(url) {
+  if (url) scriptUrl = url;
+}
+
+const DEFAULTS = {
+  modelComplexity: 1,
+  smoothLandmarks: true,
+  enableSegmentation: false,
+  minDetectionConfidence: 0.5,
+  minTrackingConfidence: 0.5,
+  staticImageMode: false,
+  enableHands: true,
+  enableBodyModel: undefined, // default: on when the build has the lifter model
+  smoothBodyModel: true,
+  mirrored: false,
+  baseUrl: undefined,
+  indexURL: undefined,
+  backend: "wasm",
+  numThreads: 0,
+  onProgress: undefined,
+};
+
+const BOOLEAN_OPTIONS = {
+  smoothLandmarks: "smooth_landmarks",
+  enableSegmentation: "enable_segmentation",
+  staticImageMode: "static_image_mode",
+  enableHands: "enable_hands",
+  smoothBodyModel: "smooth_body_model",
+  mirrored: "mirrored",
+};
+
+function pipelineOptions(o) {
+  const unknown = Object.keys(o).filter((k) => !(k in DEFAULTS));
+  if (unknown.length) {
+    throw new TypeError(`unknown option(s) ${unknown.join(", ")}; known: ${Object.keys(DEFAULTS).join(", ")}`);
+  }
+  const opts = { ...DEFAULTS, ...o };
+  if (![0, 1, 2].includes(opts.modelComplexity)) {
+    throw new RangeError(`modelComplexity must be 0, 1 or 2, not ${opts.modelComplexity}`);
+  }
+  for (const k of ["minDetectionConfidence", "minTrackingConfidence"]) {
+    const v = opts[k];
+    if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new RangeError(`${k} must be a number in [0, 1], not ${v}`);
+  }
+  if (!["wasm", "webgpu"].includes(opts.backend)) {
+    throw new RangeError(`backend must be "wasm" or "webgpu", not ${JSON.stringify(opts.backend)}`);
+  }
+  if (!Number.isInteger(opts.numThreads) || opts.numThreads < 0) {
+    throw new RangeError(`numThreads must be a non-negative integer (0 = automatic), not ${opts.numThreads}`);
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== "function") {
+    throw new TypeError("onProgress must be a function");
+  }
+  const py = {
+    model_complexity: opts.modelComplexity,
+    min_detection_confidence: opts.minDetectionConfidence,
+    min_tracking_confidence: opts.minTrackingConfidence,
+    enable_body_model: opts.enableBodyModel === undefined || opts.enableBodyModel === null ? null : !!opts.enableBodyModel,
+  };
+  for (const [js, name] of Object.entries(BOOLEAN_OPTIONS)) py[name] = !!opts[js];
+  return { opts, py };
+}
+
+function resolveBase(baseUrl) {
+  const here = typeof self !== "undefined" && self.location ? self.location.href : undefined;
+  const url = baseUrl ? new URL(baseUrl, here) : new URL("./", scriptUrl || here);
+  let s = url.href;
+  if (!s.endsWith("/")) s += "/";
+  return s;
+}
+
+function makeWorker(base) {
+  const url = new URL(WORKER_FILE, base);
+  const sameOrigin = typeof self !== "undefined" && self.location && url.origin === self.location.origin;
+  if (sameOrigin) return new Worker(url.href, { name: "blazepose-holistic" });
+  // A worker script must be same-origin: bootstrap a cross-origin bundle (e.g. a CDN)
+  // from a blob that imports it. Needs `worker-src blob:` under a CSP.
+  const blob = new Blob([`importScripts(${JSON.stringify(url.href)});`], { type: "text/javascript" });
+  return new Worker(URL.createObjectURL(blob), { name: "blazepose-holistic" });
+}
+
+function remoteError(e) {
+  const err = new Error(e.message);
+  err.name = e.name || "Error";
+  if (e.detail) err.detail = e.detail;
+  return err;
+}
+
+function has(name) {
+  return typeof globalThis[name] !== "undefined";
+}
+
+/** Frame -> {payload, transfer} for the worker; never modifies or closes the caller's frame. */
+async function capture(frame) {
+  if (frame == null) throw new TypeError("send() needs a frame");
+  if (has("ImageData") && frame instanceof ImageData) {
+    const copy = new Uint8Array(frame.data); // the caller keeps theirs
+    return {
+      payload: { kind: "rgba", width: frame.width, height: frame.height, buffer: copy.buffer },
+      transfer: [copy.buffer],
+    };
+  }
+  if (has("VideoFrame") && frame instanceof VideoFrame) {
+    const clone = frame.clone(); // shares the pixels, no copy
+    return { payload: { kind: "bitmap", bitmap: clone }, transfer: [clone] };
+  }
+  let source = frame;
+  if (has("HTMLVideoElement") && frame instanceof HTMLVideoElement) {
+    if (frame.readyState < 2 || !frame.videoWidth) {
+      throw Object.assign(new Error("the video has no frame to read yet (readyState < HAVE_CURRENT_DATA)"), { name: "FrameError" });
+    }
+  } else if (has("HTMLImageElement") && frame instanceof HTMLImageElement) {
+    if (!frame.complete || !frame.naturalWidth) {
+      throw Object.assign(new Error("the image has not loaded (or failed to load)"), { name: "FrameError" });
+    }
+  } else if (
+    !(has("HTMLCanvasElement") && frame instanceof HTMLCanvasElement) &&
+    !(has("OffscreenCanvas") && frame instanceof OffscreenCanvas) &&
+    !(has("ImageBitmap") && frame instanceof ImageBitmap)
+  ) {
+    throw new TypeError(
+      "send() takes an HTMLVideoElement, HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, ImageBitmap, VideoFrame or ImageData",
+    );
+  }
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(source, { premultiplyAlpha: "none" });
+  } catch (e) {
+    throw Object.assign(new Error(`the frame cannot be read: ${e.message}`), { name: "FrameError" });
+  }
+  return { payload: { kind: "bitmap", bitmap }, transfer: [bitmap] };
+}
+
+function release(item) {
+  const b = item.payload && item.payload.bitmap;
+  if (b && b.close) b.close();
+}
+
+const CLOSED = "the tracker is closed";
+
+export class HolisticTracker {
+  constructor(worker, info, onProgress) {
+    this._worker = worker;
+    this.info = info;
+    this._onProgress = onProgress;
+    this._requests = new Map();
+    this._nextId = 1;
+    this._seq = 0;
+    this._lastQueued = 0;
+    this._inFlight = null;
+    this._pending = null;
+    this._callback = null;
+    this._closed = false;
+    this._failed = null;
+  }
+
+  _request(message, transfer) {
+    if (this._failed) return Promise.reject(this._failed);
+    const id = this._nextId++;
+    return new Promise((resolve, reject) => {
+      this._requests.set(id, { resolve, reject });
+      this._worker.postMessage({ ...message, id }, transfer || []);
+    });
+  }
+
+  _onMessage(msg) {
+    if (msg.type === "progress") {
+      if (this._onProgress) {
+        try {
+          this._onProgress(msg.event);
+        } catch (e) {
+          console.error("onProgress callback threw", e);
+        }
+      }
+      return;
+    }
+    const req = this._requests.get(msg.id);
+    if (!req) return;
+    this._requests.delete(msg.id);
+    if (msg.type === "error") req.reject(remoteError(msg.error));
+    else if (msg.type === "ready") req.resolve(msg.info);
+    else if (msg.type === "result") req.resolve(msg.result);
+    else if (msg.type === "stats") req.resolve(msg.stats);
+    else req.resolve(undefined);
+  }
+
+  _fail(error) {
+    // The worker itself died (e.g. out of memory): every request fails, and so will later ones.
+    this._failed = error;
+    for (const req of this._requests.values()) req.reject(error);
+    this._requests.clear();
+    if (this._pending) {
+      release(this._pending);
+      this._pending.reject(error);
+      this._pending = null;
+    }
+  }
+
+  /**
+   * Track one frame. Resolves with the results, or with `{dropped: true, ...}` when a newer
+   * frame replaced this one while it waited (at most one frame is processed and one waits).
+   */
+  send(frame, timestampMs) {
+    if (this._closed) return Promise.reject(new Error(CLOSED));
+    if (this._failed) return Promise.reject(this._failed);
+    const ts = timestampMs === undefined || timestampMs === null ? performance.now() : timestampMs;
+    if (typeof ts !== "number" || !Number.isFinite(ts)) {
+      return Promise.reject(new TypeError(`timestampMs must be a finite number, not ${timestampMs}`));
+    }
+    const seq = ++this._seq;
+    return new Promise((resolve, reject) => {
+      capture(frame).then(({ payload, transfer }) => {
+        const item = { seq, payload, transfer, ts, resolve, reject };
+        if (this._closed || this._failed) {
+          release(item);
+          reject(this._failed || new Error(CLOSED));
+          return;
+        }
+        if (seq < this._lastQueued) {
+          // A later send() was captured first: this one is already stale.
+          release(item);
+          resolve(dropped(ts));
+          return;
+        }
+        this._lastQueued = seq;
+        if (!this._inFlight) {
+          this._dispatch(item);
+        } else {
+          if (this._pending) {
+            const old = this._pending;
+            release(old);
+            old.resolve(dropped(old.ts));
+          }
+          this._pending = item;
+        }
+      }, reject);
+    });
+  }
+
+  _dispatch(item) {
+    this._inFlight = item;
+    const next = () => {
+      this._inFlight = null;
+      if (this._pending && !this._closed) {
+        const p = this._pending;
+        this._pending = null;
+        this._dispatch(p);
+      }
+    };
+    this._request({ type: "frame", frame: item.payload, timestampMs: item.ts }, item.transfer).then(
+      (result) => {
+        next();
+        if (this._callback) {
+          try {
+            this._callback(result);
+          } catch (e) {
+            console.error("onResults callback threw", e);
+          }
+        }
+        item.resolve(result);
+      },
+      (error) => {
+        next();
+        item.reject(error);
+      },
+    );
+  }
+
+  /** Call `callback(results)` for every processed frame (replaces an earlier callback). */
+  onResults(callback) {
+    if (callback !== null && typeof callback !== "function") throw new TypeError("onResults takes a function");
+    this._callback = callback;
+    return this;
+  }
+
+  /** Forget tracking and smoothing: the next frame runs the pose detector. */
+  reset() {
+    if (this._closed) return Promise.reject(new Error(CLOSED));
+    return this._request({ type: "reset" });
+  }
+
+  /** Worker-side counters: frames, wasm memory, Python objects, live PyProxies. */
+  stats() {
+    if (this._closed) return Promise.reject(new Error(CLOSED));
+    return this._request({ type: "stats" });
+  }
+
+  /** Release the models and end the worker. Pending frames are rejected. */
+  async close() {
+    if (this._closed) return;
+    this._closed = true;
+    if (this._pending) {
+      release(this._pending);
+      this._pending.reject(new Error(CLOSED));
+      this._pending = null;
+    }
+    if (!this._failed) {
+      await Promise.race([
+        this._request({ type: "close" }).catch(() => {}),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
+    }
+    this._worker.terminate();
+    const err = new Error(CLOSED);
+    for (const req of this._requests.values()) req.reject(err);
+    this._requests.clear();
+  }
+}
+
+function dropped(timestampMs) {
+  return { dropped: true, timestampMs, reason: "a newer frame replaced this one before it was processed" };
+}
+
+/** Load everything (Pyodide, numpy, our package, models) and return a ready tracker. */
+export async function create(options = {}) {
+  const { opts, py } = pipelineOptions(options || {});
+  const base = resolveBase(opts.baseUrl);
+  const worker = makeWorker(base);
+  const tracker = new HolisticTracker(worker, null, opts.onProgress);
+  worker.onmessage = (e) => tracker._onMessage(e.data);
+  worker.onerror = (e) => {
+    e.preventDefault();
+    tracker._fail(new Error(`the BlazePose Holistic worker failed: ${e.message || "script error (is the worker file at " + base + WORKER_FILE + "?)"}`));
+  };
+  worker.onmessageerror = () => tracker._fail(new Error("a message from the worker could not be read"));
+  try {
+    tracker.info = await tracker._request({
+      type: "init",
+      options: py,
+      baseUrl: base,
+      indexURL: opts.indexURL ? new URL(opts.indexURL, self.location.href).href : undefined,
+      backend: opts.backend,
+      numThreads: opts.numThreads,
+    });
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+  return tracker;
+}
+
+export const version = "0.1.0";

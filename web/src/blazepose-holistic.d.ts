@@ -1,0 +1,200 @@
+// Type declarations for blazepose-holistic.mjs (ES module) and blazepose-holistic.js
+// (script tag: the same API on the global `BlazePoseHolistic`).
+
+/** A landmark in image coordinates: x, y in [0, 1] over the image; z in x's scale,
+ * hips near 0, negative towards the camera. */
+export interface NormalizedLandmark {
+  x: number;
+  y: number;
+  z: number;
+  visibility?: number;
+  presence?: number;
+}
+
+/** A landmark in metres; pose: origin between the hips, y down. */
+export interface Landmark {
+  x: number;
+  y: number;
+  z: number;
+  visibility?: number;
+}
+
+/** MediaPipe's NormalizedRect: centre and size as fractions of the image, rotation in
+ * radians (positive turns clockwise on screen). */
+export interface NormalizedRect {
+  xCenter: number;
+  yCenter: number;
+  width: number;
+  height: number;
+  rotation: number;
+}
+
+export interface PoseDetection {
+  score: number;
+  box: { xMin: number; yMin: number; xMax: number; yMax: number };
+  keypoints: { x: number; y: number }[];
+}
+
+export interface BodyModel {
+  /** Mixamo-style joint names; index i names jointRotations[i]. */
+  jointNames: string[];
+  /** Per joint local rotation relative to the rest pose, quaternion [x, y, z, w], in the
+   * parent's frame (model frame: y up). Row 0 (Hips) equals rootRotation. */
+  jointRotations: [number, number, number, number][];
+  rootRotation: [number, number, number, number];
+  /** Hips position in metres (model frame) relative to the landmark hip midpoint. */
+  rootTranslation: [number, number, number];
+  /** Shape: log segment-length factors. */
+  beta: number[];
+  /** The model's reconstruction of the 75 input points (MediaPipe world frame, metres). */
+  landmarks: Landmark[];
+}
+
+export interface SegmentationMaskRoi {
+  width: number;
+  height: number;
+  /** Person probability per mask pixel, row-major. */
+  data: Float32Array;
+  /** Row-major 2x3 affine map from mask pixel (u, v) to image pixel (x, y). */
+  matrix: [number, number, number, number, number, number];
+}
+
+export interface Timings {
+  /** Reading the frame's pixels in the worker. */
+  frame: number;
+  /** onnxruntime-web time per pipeline stage (present when the stage ran). */
+  detector?: number;
+  poseLandmarks?: number;
+  handRecrop?: number;
+  handLandmarks?: number;
+  lifter?: number;
+  inference: number;
+  /** Python (Pyodide) pipeline time, including the JS/Python crossings. */
+  python: number;
+  total: number;
+}
+
+export interface Results {
+  imageSize: { width: number; height: number };
+  timestampMs: number;
+  /** 33 pose landmarks; absent when no person was found. */
+  poseLandmarks?: NormalizedLandmark[];
+  poseWorldLandmarks?: Landmark[];
+  /** 21 landmarks each; the person's own left / right hand. */
+  leftHandLandmarks?: NormalizedLandmark[];
+  rightHandLandmarks?: NormalizedLandmark[];
+  leftHandWorldLandmarks?: Landmark[];
+  rightHandWorldLandmarks?: Landmark[];
+  poseRoi?: NormalizedRect;
+  leftHandRoi?: NormalizedRect;
+  rightHandRoi?: NormalizedRect;
+  /** Present on frames where the pose detector ran. */
+  poseDetection?: PoseDetection;
+  /** With enableSegmentation: image-sized, white with alpha = person probability. */
+  segmentationMask?: ImageBitmap;
+  segmentationMaskRoi?: SegmentationMaskRoi;
+  /** With the body model: its parameters (joint rotations drive an avatar). */
+  bodyModel?: BodyModel;
+  timings: Timings;
+  dropped?: undefined;
+}
+
+/** What send() resolves with when a newer frame replaced this one while it waited. */
+export interface DroppedFrame {
+  dropped: true;
+  timestampMs: number;
+  reason: string;
+}
+
+export interface ProgressEvent {
+  /** "start" | "pyodide" | "numpy" | "package" | "sessions" | "pipeline" | "ready" */
+  stage: string;
+  /** e.g. the model whose session is being created. */
+  detail?: string;
+  /** Bytes downloaded so far / expected in total, over every file this tracker loads. */
+  loaded: number;
+  total: number;
+  /** The file (relative to baseUrl) whose bytes just arrived. */
+  file?: string;
+}
+
+export interface Options {
+  /** 0 lite, 1 full (default), 2 heavy pose landmark model. */
+  modelComplexity?: 0 | 1 | 2;
+  /** One Euro smoothing across frames (video mode). Default true. */
+  smoothLandmarks?: boolean;
+  enableSegmentation?: boolean;
+  /** Default 0.5. */
+  minDetectionConfidence?: number;
+  /** Default 0.5. */
+  minTrackingConfidence?: number;
+  /** Every frame unrelated: detect, no tracking, no smoothing. Default false. */
+  staticImageMode?: boolean;
+  /** Default true. */
+  enableHands?: boolean;
+  /** Default: on when the build includes the lifter model. */
+  enableBodyModel?: boolean;
+  /** Default true. */
+  smoothBodyModel?: boolean;
+  /** Selfie view: left/right still name the person's own sides. Default false. */
+  mirrored?: boolean;
+  /** Where the bundle's files are; default: the directory of the script / module. */
+  baseUrl?: string;
+  /** Another Pyodide distribution (its directory or pyodide.js URL); it needs numpy. */
+  indexURL?: string;
+  /** "wasm" (default) or "webgpu" (falls back to wasm, with a note in info.notes). */
+  backend?: "wasm" | "webgpu";
+  /** WASM threads when the page is cross-origin isolated; 0 (default) = automatic. */
+  numThreads?: number;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface TrackerInfo {
+  backend: "wasm" | "webgpu";
+  numThreads: number;
+  crossOriginIsolated: boolean;
+  models: string[];
+  notes: string[];
+  versions: { python: string; pyodide: string; onnxruntime?: string };
+  loadMs: number;
+}
+
+export interface WorkerStats {
+  frames: number;
+  wasmMemoryBytes: number;
+  pyodideHeapBytes: number;
+  pythonObjects: number;
+  liveProxies: number;
+}
+
+export type Frame =
+  | HTMLVideoElement
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | ImageBitmap
+  | VideoFrame
+  | ImageData;
+
+export declare class HolisticTracker {
+  readonly info: TrackerInfo;
+  /** At most one frame is processed and one waits; a newer frame replaces the waiting
+   * one, whose promise resolves with a DroppedFrame. Default timestamp: performance.now(). */
+  send(frame: Frame, timestampMs?: number): Promise<Results | DroppedFrame>;
+  onResults(callback: ((results: Results) => void) | null): this;
+  reset(): Promise<void>;
+  stats(): Promise<WorkerStats>;
+  close(): Promise<void>;
+}
+
+export declare function create(options?: Options): Promise<HolisticTracker>;
+export declare const version: string;
+
+declare global {
+  /** The script-tag build's global. */
+  const BlazePoseHolistic: {
+    create: typeof create;
+    HolisticTracker: typeof HolisticTracker;
+    version: string;
+  };
+}
