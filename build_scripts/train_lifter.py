@@ -52,7 +52,7 @@ def parse_args(argv=None):
     p.add_argument("--out", type=Path, default=MODELS / "lifter.onnx")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=8000)
-    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--channels", type=int, default=64)
@@ -64,7 +64,7 @@ def parse_args(argv=None):
     p.add_argument("--hand-dropout", type=float, default=0.2)
     p.add_argument("--val-size", type=int, default=1024)
     p.add_argument("--eval-every", type=int, default=250)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--clips", nargs="*", help="training clip ids (default: all not held out)")
     p.add_argument("--mocap-dir", type=Path, default=MOCAP_DIR)
     p.add_argument("--smoke", action="store_true",
