@@ -92,17 +92,19 @@ def decode_scores(raw_scores):
 def decode_detections(raw_boxes, raw_scores, anchors, min_score=MIN_SCORE_THRESH):
     """Decode and keep the candidates TensorsToDetectionsCalculator would emit.
 
-    Drops boxes scoring below ``min_score`` and boxes with a negative or NaN size, keeping
-    anchor order. Returns boxes (M, 4), keypoints (M, 4, 2), scores (M,).
+    Drops boxes scoring below ``min_score``, boxes with a negative or NaN size, and
+    candidates with a non-finite box or keypoint (they would turn into a NaN ROI),
+    keeping anchor order. Returns boxes (M, 4), keypoints (M, 4, 2), scores (M,).
     """
     boxes, keypoints = decode_boxes(raw_boxes, anchors)
     scores = decode_scores(raw_scores)
     width = boxes[:, 2] - boxes[:, 0]
     height = boxes[:, 3] - boxes[:, 1]
+    finite = np.isfinite(boxes).all(axis=1) & np.isfinite(keypoints).all(axis=(1, 2))
     # NaN compares False, so NaN sizes fail the >= tests and are dropped too (older
     # numpy warns about that comparison, hence the errstate).
     with np.errstate(invalid="ignore"):
-        keep = (scores >= min_score) & (width >= 0.0) & (height >= 0.0)
+        keep = (scores >= min_score) & (width >= 0.0) & (height >= 0.0) & finite
     return boxes[keep], keypoints[keep], scores[keep]
 
 

@@ -247,12 +247,14 @@ class HolisticPipeline:
             return None
         crop_lm = pose_landmarks.decode_landmarks(out["landmarks"])
         crop_lm = pose_landmarks.refine_from_heatmap(crop_lm, np.asarray(out["heatmap"])[0])
-        if not np.all(np.isfinite(crop_lm)):
-            return None
         image_lm = roi.project_landmarks(crop_lm, rect, size)
         world = roi.rotate_world_landmarks(
             pose_landmarks.decode_world_landmarks(out["world_landmarks"]), rect
         )
+        # A non-finite output (or a rect grown to overflow) is no pose: returning it would
+        # put NaN into the result, the filters and the next frame's ROI.
+        if not (np.all(np.isfinite(image_lm)) and np.all(np.isfinite(world))):
+            return None
         # World landmarks carry the image landmarks' visibility and presence (MediaPipe
         # copies them over), which the visibility filter smooths alongside.
         world = np.concatenate([world[:33], image_lm[:33, 3:]], axis=1)
@@ -301,7 +303,8 @@ class HolisticPipeline:
         world = hands.attach_to_pose_wrist(world, pose_world[hands.POSE_WRISTS[idx], :3])
         new = _HandTrack()
         for k, side in enumerate(idx):
-            ok = bool(present[k]) and bool(np.all(np.isfinite(image_lm[k])))
+            ok = bool(present[k]) and bool(np.all(np.isfinite(image_lm[k]))) \
+                and bool(np.all(np.isfinite(world[k])))
             new.present[side] = ok
             if not ok:
                 continue
