@@ -1,0 +1,550 @@
+"""Headless browser benchmark: ours vs MediaPipe Holistic for the web, plus native onnxruntime.
+
+    python build_scripts/bench.py --frames DIR_OR_VIDEO [...] --model full --json out.json
+
+(run it with the test environment: ``./run py build_scripts/bench.py ...``; see
+docs/benchmark.md.)
+
+- Frames are decoded once, here (PIL / PyAV, as the CLI does), turned into RGBA and written
+  as raw files the pages fetch: both browser systems get byte-identical pixels; the native
+  run gets the same arrays. ``--count N`` cycles the inputs to N frames.
+- One server on 127.0.0.1 serves three roots: /ours/ (our web build, built into the work
+  directory by build_scripts/build_web.py), /mediapipe/ (the files of the pinned npm package
+  @mediapipe/holistic, copied into the work directory, loaded through ``locateFile``) and
+  /bench/ (the page, build_scripts/bench_page.js, and the frames). No other origin is used;
+  any request that leaves 127.0.0.1 is recorded in the JSON.
+- Headless Chromium (Debian's /usr/bin/chromium through Playwright, fresh profile). Per
+  mode, each system runs in its own page; the frames are sent to the two pages
+  alternately (frame i to one, then frame i to the other, the order flipping every frame),
+  so load from other jobs on the machine hits both. Latency is send() -> result on the
+  page's main thread.
+- Video mode: tracking (the detector runs only when the track is lost), One Euro smoothing,
+  30 fps timestamps given to both. Image mode: ours with staticImageMode (detector every
+  frame); MediaPipe's JS solution has no static image mode, and its reset() restarts the
+  whole graph (tens of seconds here), so MediaPipe is not run in image mode.
+- Cold start: a fresh browser context (empty HTTP cache), page load to first result. Warm
+  start: a new page in the same context (HTTP cache and compiled-code caches warm).
+- Native: ``HolisticTracker`` (CPython + onnxruntime, same ONNX models, same options) on
+  the same frames: the floor a WASM build can approach.
+
+Writes JSON (``--json``), prints a table, optionally plots per-frame latency (``--plot
+x.png``, PIL).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+for p in (ROOT, ROOT / "py_src"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+from build_scripts import bench_stats, serve  # noqa: E402
+from build_scripts.paths import MEDIAPIPE_PACKAGE  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+MEDIAPIPE_FILES = (
+    "holistic.js", "holistic.binarypb", "holistic_solution_packed_assets_loader.js",
+    "holistic_solution_packed_assets.data", "holistic_solution_simd_wasm_bin.js",
+    "holistic_solution_simd_wasm_bin.wasm", "holistic_solution_wasm_bin.js",
+    "holistic_solution_wasm_bin.wasm", "holistic_solution_simd_wasm_bin.data",
+    "pose_landmark_lite.tflite", "pose_landmark_full.tflite", "pose_landmark_heavy.tflite",
+)
+COMPLEXITY = {"lite": 0, "full": 1, "heavy": 2}
+FPS = 30.0
+INDEX_HTML = """<!doctype html>
+<html><head><meta charset="utf-8"><title>blazepose-holistic bench</title></head>
+<body><script src="bench.js"></script></body></html>
+"""
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- frames
+def load_frames(inputs: list, count: int) -> tuple:
+    """(unique RGBA frames, sequence of indices into them, their sources). ``count`` > 0
+    cycles (or truncates) the inputs' frames to that many."""
+    from blazepose_holistic import media
+
+    unique, sources = [], []
+    for item in [media.classify(Path(p)) for p in inputs]:
+        for frame in media.frames([item], fps=FPS):
+            rgb = frame.rgb
+            alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
+            unique.append(np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2)))
+            sources.append(frame.source)
+            if count and len(unique) >= count:
+                break
+        if count and len(unique) >= count:
+            break
+    if not unique:
+        raise BenchError("the inputs hold no frames")
+    n = count or len(unique)
+    sequence = [i % len(unique) for i in range(n)]
+    return unique, sequence, sources
+
+
+def write_frames(bench_dir: Path, unique: list, sequence: list, sources: list) -> list:
+    frames_dir = bench_dir / "frames"
+    frames_dir.mkdir(parents=True, exist_ok=True)
+    for old in frames_dir.glob("*.rgba"):
+        old.unlink()
+    for k, rgba in enumerate(unique):
+        (frames_dir / f"{k:05d}.rgba").write_bytes(rgba.tobytes())
+    index = [
+        {"file": f"{k:05d}.rgba", "width": int(unique[k].shape[1]),
+         "height": int(unique[k].shape[0]), "timestamp": i / FPS, "source": sources[k]}
+        for i, k in enumerate(sequence)
+    ]
+    (frames_dir / "index.json").write_text(json.dumps({"frames": index}))
+    return index
+
+
+# --------------------------------------------------------------------------- assets
+def copy_if_changed(src: Path, dst: Path) -> None:
+    if dst.is_file() and dst.stat().st_size == src.stat().st_size \
+            and dst.stat().st_mtime >= src.stat().st_mtime:
+        return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+
+
+def prepare_mediapipe(workdir: Path) -> Path:
+    out = workdir / "mediapipe"
+    for name in MEDIAPIPE_FILES:
+        src = MEDIAPIPE_PACKAGE / name
+        if not src.is_file():
+            raise BenchError(f"{src} is missing: install the npm packages (./run web)")
+        copy_if_changed(src, out / name)
+    return out
+
+
+def prepare_ours(workdir: Path, dist: Path | None) -> Path:
+    if dist is not None:
+        if not (dist / "blazepose-holistic.js").is_file():
+            raise BenchError(f"{dist} holds no web build (blazepose-holistic.js)")
+        return dist
+    from build_scripts import build_web
+
+    out = workdir / "ours"
+    log(f"building our web bundle into {out}")
+    try:
+        build_web.build(out)
+    except build_web.BuildError as e:
+        raise BenchError(f"web build failed: {e}") from e
+    return out
+
+
+def prepare_page(workdir: Path) -> Path:
+    bench_dir = workdir / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    (bench_dir / "index.html").write_text(INDEX_HTML)
+    shutil.copyfile(Path(__file__).with_name("bench_page.js"), bench_dir / "bench.js")
+    return bench_dir
+
+
+# --------------------------------------------------------------------------- browser
+class BrowserRun:
+    """One Chromium; pages per system and mode; alternating frame loop."""
+
+    def __init__(self, base: str, args, flags: list):
+        from playwright.sync_api import sync_playwright
+
+        self.base = base
+        self.args = args
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(
+            executable_path=args.chromium, headless=True, args=flags)
+        self.version = self.browser.version
+        self.external: list = []
+        self.console: list = []
+        self.context = None
+
+    def new_context(self):
+        if self.context is not None:
+            self.context.close()
+        self.context = self.browser.new_context()
+        self.context.set_default_timeout(self.args.timeout * 1000)
+        self.context.on("request", self._on_request)
+        return self.context
+
+    def _on_request(self, request) -> None:
+        url = request.url
+        if not (url.startswith("http://127.0.0.1:") or url.startswith("data:")
+                or url.startswith("blob:")):
+            self.external.append(url)
+
+    def open(self, system: str, mode: str, cfg: dict):
+        page = self.context.new_page()
+        tag = f"{system}/{mode}"
+        page.on("console", lambda m: self.console.append(f"{tag}: {m.text[:300]}")
+                if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: self.console.append(f"{tag}: pageerror {e}"))
+        config = dict(cfg, system=system, mode=mode)
+        page.goto(f"{self.base}/bench/index.html#" + urllib.parse.quote(json.dumps(config)))
+        try:
+            start = page.evaluate("() => bench.start")
+        except Exception as e:  # playwright.Error: the page's exception text
+            raise BenchError(f"{tag} failed to start: {e}\n" + "\n".join(self.console[-10:])) \
+                from e
+        return page, start
+
+    def gpu_adapter(self) -> bool:
+        page = self.context.new_page()
+        page.goto(f"{self.base}/bench/index.html#" + urllib.parse.quote(json.dumps(
+            {"system": "none"})))
+        ok = page.evaluate(
+            "async () => !!(navigator.gpu && await navigator.gpu.requestAdapter())")
+        page.close()
+        return ok
+
+    def close(self) -> None:
+        try:
+            if self.context is not None:
+                self.context.close()
+            self.browser.close()
+        finally:
+            self._pw.stop()
+
+
+def frame_loop(pages: dict, n: int, first: dict, progress: str) -> dict:
+    """Frames 1..n-1 to every page, alternating which system goes first."""
+    records = {name: [first[name]] for name in pages}
+    names = list(pages)
+    t0 = time.time()
+    for i in range(1, n):
+        order = names if i % 2 else names[::-1]
+        for name in order:
+            records[name].append(pages[name].evaluate("(i) => bench.frame(i)", i))
+        if i % 10 == 0 or i == n - 1:
+            per = ", ".join(f"{k} {records[k][-1]['ms']:.0f} ms" for k in names)
+            log(f"{progress}: frame {i + 1}/{n} ({per}; {time.time() - t0:.0f} s)")
+    return records
+
+
+def browser_config(args) -> dict:
+    return {
+        "modelComplexity": COMPLEXITY[args.model],
+        "hands": args.hands == "on",
+        "bodyModel": {"on": True, "off": False, "auto": None}[args.body_model],
+        "threads": args.threads,
+        "backend": args.backend,
+    }
+
+
+def summarise_run(records: list, warmup: int, with_stages: bool) -> dict:
+    ms = [r["ms"] for r in records]
+    run = {"latency": bench_stats.latency_summary(ms, warmup),
+           "per_frame_ms": [round(v, 2) for v in ms]}
+    if with_stages:
+        run["stages"] = bench_stats.stage_summary(records, warmup)
+    detector = sum(1 for r in records if r.get("stages") and "detector" in r["stages"])
+    if with_stages:
+        run["detector_frames"] = detector
+    run["pose_found_frames"] = sum(1 for r in records if r.get("pose"))
+    return run
+
+
+def run_browser(args, base: str, systems: list, modes: list, n: int, report: dict) -> dict:
+    flags = CHROMIUM_FLAGS[:] if not args.browser_gpu else \
+        [f for f in CHROMIUM_FLAGS if f != "--disable-gpu"]
+    flags += args.chromium_flag or []
+    cfg = browser_config(args)
+    records: dict = {}
+    run = BrowserRun(base, args, flags)
+    report["machine"]["chromium"] = run.version
+    report["config"]["chromium_flags"] = flags
+    try:
+        run.new_context()
+        if args.backend == "webgpu" and "ours" in systems and not run.gpu_adapter():
+            report["notes"].append(
+                "backend webgpu: this browser has no WebGPU adapter (no GPU, or WebGPU off "
+                "in headless Chromium); ours was not run")
+            report["systems"]["ours"] = {"skipped": "no WebGPU adapter"}
+            systems = [s for s in systems if s != "ours"]
+        cold_done = set()
+        for m, mode in enumerate(modes):
+            mode_systems = [s for s in systems if not (s == "mediapipe" and mode == "image")]
+            if mode == "image" and "mediapipe" in systems:
+                report["systems"].setdefault("mediapipe", {})["image"] = {
+                    "skipped": "MediaPipe's JS solution has no static image mode; reset() "
+                               "restarts its whole graph (20-35 s a frame here)"}
+            pages, first = {}, {}
+            for s in mode_systems:
+                log(f"{s}, {mode} mode: loading ({'warm' if s in cold_done else 'cold'} cache)")
+                page, start = run.open(s, mode, cfg)
+                pages[s], first[s] = page, start["first"]
+                entry = report["systems"].setdefault(s, {})
+                key = "warm_start" if s in cold_done else "cold_start"
+                entry[key] = dict(start["cold"], options_mode=mode)
+                if start.get("info") is not None:
+                    entry.setdefault("info", start["info"])
+                if start.get("notes"):
+                    report["notes"].extend(f"{s}: {x}" for x in start["notes"])
+                cold_done.add(s)
+                log(f"{s}: first result {start['cold']['cold_start_ms'] / 1e3:.1f} s after "
+                    f"loading began (first frame {start['first']['ms']:.0f} ms)")
+            if not pages:
+                continue
+            recs = frame_loop(pages, n, first, f"{mode} mode")
+            records[mode] = recs
+            for page in pages.values():
+                page.close()
+            last_mode = m == len(modes) - 1
+            if last_mode and not args.no_warm:
+                # Warm start for systems that had no second page load yet.
+                for s in systems:
+                    if "warm_start" in report["systems"].get(s, {}):
+                        continue
+                    log(f"{s}: warm start ({modes[0]} mode options)")
+                    page, start = run.open(s, modes[0], cfg)
+                    report["systems"][s]["warm_start"] = dict(start["cold"],
+                                                              options_mode=modes[0])
+                    page.close()
+    finally:
+        report["external_requests"] = sorted(set(run.external))
+        report["browser_console"] = run.console[-50:]
+        run.close()
+    return records
+
+
+# --------------------------------------------------------------------------- native
+def run_native(args, unique: list, sequence: list, modes: list) -> dict:
+    from blazepose_holistic.model_store import ModelStore
+    from blazepose_holistic.tracker import HolisticTracker
+
+    body = {"on": True, "off": False}.get(args.body_model)
+    if body is None:
+        body = "lifter" in ModelStore().models
+    out = {}
+    for mode in modes:
+        t0 = time.perf_counter()
+        tracker = HolisticTracker(
+            model_complexity=COMPLEXITY[args.model], static_image_mode=(mode == "image"),
+            enable_hands=args.hands == "on", enable_body_model=body, threads=args.threads)
+        t_init = time.perf_counter()
+        recs = []
+        for i, k in enumerate(sequence):
+            t1 = time.perf_counter()
+            r = tracker.process(unique[k], timestamp=i / FPS)
+            ms = (time.perf_counter() - t1) * 1e3
+            recs.append({
+                "ms": ms,
+                "pose": None if r.pose_landmarks is None else r.pose_landmarks[:, :2].ravel().tolist(),
+                "left": None if r.left_hand_landmarks is None
+                else r.left_hand_landmarks[:, :2].ravel().tolist(),
+                "right": None if r.right_hand_landmarks is None
+                else r.right_hand_landmarks[:, :2].ravel().tolist(),
+                "stages": dict(r.timings_ms),
+            })
+            if i == 0:
+                first = (time.perf_counter() - t0) * 1e3
+        tracker.close()
+        out[mode] = {"records": recs, "init_ms": (t_init - t0) * 1e3, "cold_start_ms": first,
+                     "body_model": body}
+        log(f"native, {mode} mode: median {np.median([r['ms'] for r in recs]):.1f} ms")
+    return out
+
+
+# --------------------------------------------------------------------------- main
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--frames", nargs="+", required=True,
+                    help="frame directories, videos or images (their frames in order)")
+    ap.add_argument("--count", type=int, default=0,
+                    help="cycle/truncate the frames to this many (default: all, once)")
+    ap.add_argument("--warmup", type=int, default=5,
+                    help="frames left out of the latency statistics (default 5)")
+    ap.add_argument("--model", choices=list(COMPLEXITY), default="full")
+    ap.add_argument("--hands", choices=("on", "off"), default="on",
+                    help="ours and native only: MediaPipe Holistic always runs its hands")
+    ap.add_argument("--body-model", choices=("auto", "on", "off"), default="auto",
+                    help="our lifter (MediaPipe has none); auto: on when the build has it")
+    ap.add_argument("--threads", type=int, choices=(1, 2), default=1,
+                    help="onnxruntime threads (2 serves the pages cross-origin isolated)")
+    ap.add_argument("--backend", choices=("wasm", "webgpu"), default="wasm")
+    ap.add_argument("--modes", default="video,image",
+                    help="comma list of video (tracking) and image (detect every frame)")
+    ap.add_argument("--systems", default="ours,mediapipe,native",
+                    help="comma list of ours, mediapipe, native")
+    ap.add_argument("--json", type=Path, help="write the report here")
+    ap.add_argument("--plot", type=Path, help="per-frame latency plot (PNG)")
+    ap.add_argument("--workdir", type=Path, default=ROOT / "out" / "bench",
+                    help="bench files: our build, MediaPipe's files, frames (not committed)")
+    ap.add_argument("--ours-dist", type=Path,
+                    help="use this existing web build instead of building one")
+    ap.add_argument("--chromium", default=CHROMIUM)
+    ap.add_argument("--chromium-flag", action="append",
+                    help="extra Chromium flag (repeatable)")
+    ap.add_argument("--browser-gpu", action="store_true",
+                    help="let Chromium use a GPU (drops --disable-gpu); for machines with one")
+    ap.add_argument("--no-warm", action="store_true", help="skip the warm-start page load")
+    ap.add_argument("--landmarks", action="store_true",
+                    help="also store every frame's landmarks of every system in the JSON")
+    ap.add_argument("--timeout", type=float, default=900,
+                    help="seconds for any one page step (default 900)")
+    args = ap.parse_args(argv)
+    args.modes = [m for m in args.modes.split(",") if m]
+    args.systems = [s for s in args.systems.split(",") if s]
+    for m in args.modes:
+        if m not in ("video", "image"):
+            ap.error(f"unknown mode {m!r}")
+    for s in args.systems:
+        if s not in ("ours", "mediapipe", "native"):
+            ap.error(f"unknown system {s!r}")
+    return args
+
+
+def machine_info() -> dict:
+    info = {"platform": platform.platform(), "cpus": os.cpu_count(),
+            "python": platform.python_version()}
+    try:
+        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    try:
+        import onnxruntime
+
+        info["onnxruntime"] = onnxruntime.__version__
+    except ImportError:
+        pass
+    return info
+
+
+def git_revision() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def bench(args) -> dict:
+    t_start = time.time()
+    report: dict = {
+        "command": "python build_scripts/bench.py " + " ".join(sys.argv[1:]),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "revision": git_revision(),
+        "machine": machine_info(),
+        "config": {"model": args.model, "hands": args.hands, "body_model": args.body_model,
+                   "threads": args.threads, "backend": args.backend, "modes": args.modes,
+                   "warmup": args.warmup},
+        "notes": [],
+        "systems": {},
+    }
+    unique, sequence, sources = load_frames(args.frames, args.count)
+    n = len(sequence)
+    if n <= args.warmup:
+        raise BenchError(f"{n} frames but --warmup {args.warmup}: nothing left to time")
+    report["frames"] = {"inputs": [str(p) for p in args.frames], "count": n,
+                        "unique": len(unique),
+                        "sizes": sorted({f"{u.shape[1]}x{u.shape[0]}" for u in unique}),
+                        "fps_timestamps": FPS}
+    sizes = [(unique[k].shape[1], unique[k].shape[0]) for k in sequence]
+    log(f"{n} frames ({len(unique)} unique, {', '.join(report['frames']['sizes'])})")
+
+    records: dict = {}
+    if "native" in args.systems:
+        native = run_native(args, unique, sequence, args.modes)
+        entry = report["systems"]["native"] = {
+            "cold_start": {"cold_start_ms": round(native[args.modes[0]]["cold_start_ms"], 1),
+                           "init_ms": round(native[args.modes[0]]["init_ms"], 1),
+                           "about": "onnxruntime sessions created + first frame"},
+            "info": {"threads": args.threads, "body_model": native[args.modes[0]]["body_model"]},
+        }
+        for mode, res in native.items():
+            entry[mode] = summarise_run(res["records"], args.warmup, True)
+            records.setdefault(mode, {})["native"] = res["records"]
+
+    browser_systems = [s for s in ("mediapipe", "ours") if s in args.systems]
+    if browser_systems:
+        workdir = args.workdir.resolve()
+        roots = {"/bench/": prepare_page(workdir)}
+        write_frames(roots["/bench/"], unique, sequence, sources)
+        if "mediapipe" in browser_systems:
+            roots["/mediapipe/"] = prepare_mediapipe(workdir)
+        if "ours" in browser_systems:
+            roots["/ours/"] = prepare_ours(workdir, args.ours_dist)
+        server, base = serve.start(roots["/bench/"], isolate=args.threads > 1, mounts=roots)
+        base = base.rstrip("/")
+        report["config"]["cross_origin_isolated"] = args.threads > 1
+        try:
+            browser = run_browser(args, base, browser_systems, args.modes, n, report)
+        finally:
+            server.shutdown()
+            server.server_close()
+        for mode, recs in browser.items():
+            for s, r in recs.items():
+                report["systems"][s][mode] = summarise_run(r, args.warmup, s == "ours")
+                records.setdefault(mode, {})[s] = r
+    if args.landmarks:
+        report["landmarks"] = {
+            mode: {s: [{k: r.get(k) for k in ("pose", "left", "right")} for r in recs[s]]
+                   for s in recs}
+            for mode, recs in records.items()}
+
+    # Ratios and agreement, per mode.
+    report["ratios"], report["agreement"] = {}, {}
+    for mode, recs in records.items():
+        med = {s: report["systems"][s][mode]["latency"].get("median_ms") for s in recs}
+        ratios = {}
+        for a, b in (("ours", "mediapipe"), ("ours", "native"), ("mediapipe", "native")):
+            if med.get(a) and med.get(b):
+                ratios[f"{a}_over_{b}"] = round(med[a] / med[b], 4)
+                ratios[f"{a}_over_{b}_paired"] = bench_stats.paired_ratio(
+                    [r["ms"] for r in recs[a]], [r["ms"] for r in recs[b]], args.warmup)
+        report["ratios"][mode] = ratios
+        pairs = {}
+        for a, b in (("ours", "mediapipe"), ("native", "mediapipe"), ("ours", "native")):
+            if a in recs and b in recs:
+                pairs[f"{a}_vs_{b}"] = bench_stats.agreement(recs[b], recs[a], sizes)
+        report["agreement"][mode] = pairs
+    video = report["ratios"].get("video", {})
+    report["ratio_ours_over_mediapipe"] = video.get("ours_over_mediapipe")
+    report["wall_seconds"] = round(time.time() - t_start, 1)
+    return report
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        report = bench(args)
+    except BenchError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        log(f"wrote {args.json}")
+    if args.plot:
+        bench_stats.plot_png(report, args.plot)
+        log(f"wrote {args.plot}")
+    print(bench_stats.table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
