@@ -254,7 +254,9 @@ def write_assets(out: Path) -> None:
     files = {}
     for path in sorted(out.rglob("*")):
         rel = path.relative_to(out).as_posix()
-        if path.is_file() and rel not in ("assets.json", "size-report.json"):
+        # demo/ is another build's output (build_demo.py), not part of the bundle.
+        if path.is_file() and rel not in ("assets.json", "size-report.json") \
+                and not rel.startswith("demo/"):
             data = path.read_bytes()
             files[rel] = {"bytes": len(data), "sha256": sha256(data)}
     (out / "assets.json").write_text(json.dumps({"files": files}, indent=1, sort_keys=True) + "\n")

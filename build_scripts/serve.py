@@ -74,15 +74,23 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A browser closing a keep-alive connection is not an error worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(directory: Path, port: int = 0, isolate: bool = False, quiet: bool = True,
                 mounts: dict | None = None):
     """mounts: {"/prefix/": directory} served besides ``directory``."""
     attrs = {"isolate": isolate, "quiet": quiet, "mounts": dict(mounts or {})}
     handler = type("BoundHandler", (Handler,), attrs)
     handler = functools.partial(handler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    return server
+    return Server(("127.0.0.1", port), handler)
 
 
 def start(directory: Path, port: int = 0, isolate: bool = False, mounts: dict | None = None):

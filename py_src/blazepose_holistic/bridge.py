@@ -17,12 +17,12 @@ Only Python 3.8 / numpy 1.17 features are used: the browser runs Pyodide 0.17.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 
-from . import roi
-from .pipeline import POSE_LANDMARK_SIZE, HolisticPipeline, Options, PipelineError
+from .pipeline import HolisticPipeline, Options, PipelineError
 from .results import HolisticResult
 
 # numpy dtypes for onnxruntime-web's Tensor.type names.
@@ -36,18 +36,7 @@ _DTYPES = {
     "bool": np.bool_,
 }
 
-OPTION_NAMES = (
-    "model_complexity",
-    "smooth_landmarks",
-    "enable_segmentation",
-    "min_detection_confidence",
-    "min_tracking_confidence",
-    "static_image_mode",
-    "enable_hands",
-    "enable_body_model",
-    "smooth_body_model",
-    "mirrored",
-)
+OPTION_NAMES = tuple(f.name for f in dataclasses.fields(Options))
 
 
 def _as_array(buffer, dtype: str, shape) -> np.ndarray:
@@ -85,7 +74,6 @@ class Bridge:
         if missing:
             raise PipelineError(f"the options need model(s) not loaded: {', '.join(missing)}")
         self._step = None
-        self._size = (0, 0)
 
     # ---------------------------------------------------------------- metadata (JSON)
     def models_json(self) -> str:
@@ -102,8 +90,7 @@ class Bridge:
     def start(self, width: int, height: int, timestamp_seconds=None):
         """Begin a frame; returns the first request or the finished frame."""
         self.abort()
-        self._size = (int(width), int(height))
-        self._step = self.pipeline.process(self._size, timestamp_seconds)
+        self._step = self.pipeline.process((int(width), int(height)), timestamp_seconds)
         return self._advance(None)
 
     def send(self, meta_json: str, buffers):
@@ -137,7 +124,7 @@ class Bridge:
             request = next(self._step) if outputs is None else self._step.send(outputs)
         except StopIteration as stop:
             self._step = None
-            return ("done", pack_result(stop.value, self._size))
+            return ("done", pack_result(stop.value))
         except BaseException:
             self._step = None
             raise
@@ -147,13 +134,12 @@ class Bridge:
         return ("run", request.model, request.stage or request.model, names, shapes, arrays)
 
 
-def pack_result(result: HolisticResult, image_size) -> list:
+def pack_result(result: HolisticResult) -> list:
     """HolisticResult -> [(name, flat float64 array, shape)] for the fields that are set.
 
     Names are the result's snake_case fields; the body model's parts are
-    ``body_model.<field>``, the detection's ``pose_detection.<field>``. With a
-    segmentation mask comes ``segmentation_matrix``: the (2, 3) affine map from mask pixel
-    (u, v) to image pixel, i.e. where the ROI mask lies in the image.
+    ``body_model.<field>``, the detection's ``pose_detection.<field>``. The segmentation
+    mask (float32, aligned with the whole frame at reduced resolution) stays float32.
     """
     fields = []
 
@@ -175,13 +161,6 @@ def pack_result(result: HolisticResult, image_size) -> list:
         add("pose_detection.score", [det.score])
     if result.segmentation_mask is not None:
         add("segmentation_mask", result.segmentation_mask, np.float32)
-        mask_h, mask_w = np.shape(result.segmentation_mask)[:2]
-        if result.pose_roi is not None:
-            # The mask covers the pose ROI at the landmark model's input resolution.
-            scale = POSE_LANDMARK_SIZE / float(mask_w), POSE_LANDMARK_SIZE / float(mask_h)
-            m = roi.crop_matrix(result.pose_roi, image_size, (POSE_LANDMARK_SIZE,) * 2)
-            m = np.asarray(m, np.float64) * np.array([scale[0], scale[1], 1.0])
-            add("segmentation_matrix", m)
     body = result.body_model
     if body is not None:
         for name in ("beta", "root_rotation", "root_translation", "joint_rotations",

@@ -18,6 +18,7 @@ const DEFAULTS = {
   modelComplexity: 1,
   smoothLandmarks: true,
   enableSegmentation: false,
+  smoothSegmentation: true,
   minDetectionConfidence: 0.5,
   minTrackingConfidence: 0.5,
   staticImageMode: false,
@@ -35,6 +36,7 @@ const DEFAULTS = {
 const BOOLEAN_OPTIONS = {
   smoothLandmarks: "smooth_landmarks",
   enableSegmentation: "enable_segmentation",
+  smoothSegmentation: "smooth_segmentation",
   staticImageMode: "static_image_mode",
   enableHands: "enable_hands",
   smoothBodyModel: "smooth_body_model",

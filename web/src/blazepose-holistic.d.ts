@@ -50,13 +50,12 @@ export interface BodyModel {
   landmarks: Landmark[];
 }
 
-export interface SegmentationMaskRoi {
+export interface SegmentationMaskData {
+  /** At most 512 px on the long side, aligned with the whole frame. */
   width: number;
   height: number;
-  /** Person probability per mask pixel, row-major. */
+  /** Person probability per pixel, row-major. */
   data: Float32Array;
-  /** Row-major 2x3 affine map from mask pixel (u, v) to image pixel (x, y). */
-  matrix: [number, number, number, number, number, number];
 }
 
 export interface Timings {
@@ -90,9 +89,10 @@ export interface Results {
   rightHandRoi?: NormalizedRect;
   /** Present on frames where the pose detector ran. */
   poseDetection?: PoseDetection;
-  /** With enableSegmentation: image-sized, white with alpha = person probability. */
+  /** With enableSegmentation: frame-sized, white with alpha = person probability. */
   segmentationMask?: ImageBitmap;
-  segmentationMaskRoi?: SegmentationMaskRoi;
+  /** The same mask as numbers. */
+  segmentationMaskData?: SegmentationMaskData;
   /** With the body model: its parameters (joint rotations drive an avatar). */
   bodyModel?: BodyModel;
   timings: Timings;
@@ -124,6 +124,8 @@ export interface Options {
   /** One Euro smoothing across frames (video mode). Default true. */
   smoothLandmarks?: boolean;
   enableSegmentation?: boolean;
+  /** Blend the mask with the previous frame's where uncertain (video mode). Default true. */
+  smoothSegmentation?: boolean;
   /** Default 0.5. */
   minDetectionConfidence?: number;
   /** Default 0.5. */

@@ -64,14 +64,8 @@ export function buildResult(fields, { width, height, timestampMs, jointNames }) 
   }
   const mask = f.get("segmentation_mask");
   if (mask) {
-    const matrix = f.get("segmentation_matrix");
-    result.segmentationMaskRoi = {
-      width: mask.shape[1],
-      height: mask.shape[0],
-      data: mask.data,
-      // Row-major 2x3 affine map from mask pixel (u, v) to image pixel (x, y).
-      matrix: matrix ? Array.from(matrix.data) : undefined,
-    };
+    // Person probability aligned with the whole frame, at most 512 px on its long side.
+    result.segmentationMaskData = { width: mask.shape[1], height: mask.shape[0], data: mask.data };
   }
   const rot = f.get("body_model.joint_rotations");
   if (rot) {

@@ -470,8 +470,8 @@ async function processFrame(msg) {
     jointNames: state.jointNames,
   });
   const transfer = [];
-  if (result.segmentationMaskRoi) {
-    result.segmentationMask = maskToImage(result.segmentationMaskRoi, width, height);
+  if (result.segmentationMaskData) {
+    result.segmentationMask = maskToImage(result.segmentationMaskData, width, height);
     transfer.push(result.segmentationMask);
   }
   const total = performance.now() - t0;
@@ -483,29 +483,26 @@ async function processFrame(msg) {
   return { result, transfer };
 }
 
-// The ROI mask (float, 256x256 over the pose ROI) as an image-sized ImageBitmap: white
+// The mask (float, frame-aligned, reduced resolution) as a frame-sized ImageBitmap: white
 // with alpha = person probability, like MediaPipe's segmentationMask used with
 // globalCompositeOperation "source-in".
-function maskToImage(roiMask, width, height) {
-  const { width: mw, height: mh, data, matrix } = roiMask;
+function maskToImage(maskData, width, height) {
+  const { width: mw, height: mh, data } = maskData;
   if (!state.maskCanvas) state.maskCanvas = new OffscreenCanvas(mw, mh);
   const mc = state.maskCanvas;
-  mc.width = mw;
-  mc.height = mh;
+  if (mc.width !== mw || mc.height !== mh) {
+    mc.width = mw;
+    mc.height = mh;
+  }
   const rgba = new ImageData(mw, mh);
-  const px = rgba.data;
-  for (let i = 0, j = 0; i < data.length; i++, j += 4) {
-    px[j] = 255;
-    px[j + 1] = 255;
-    px[j + 2] = 255;
-    px[j + 3] = Math.round(data[i] * 255);
+  const px = new Uint32Array(rgba.data.buffer);
+  for (let i = 0; i < data.length; i++) {
+    const a = Math.max(0, Math.min(255, Math.round(data[i] * 255)));
+    px[i] = (a << 24) | 0xffffff; // little-endian RGBA: R=G=B=255, A=a
   }
   mc.getContext("2d").putImageData(rgba, 0, 0);
   const out = new OffscreenCanvas(width, height);
-  const ctx = out.getContext("2d");
-  const [a, c, e, b, d, f] = matrix; // rows [[a c e], [b d f]]: mask (u, v) -> image px
-  ctx.setTransform(a, b, c, d, e, f);
-  ctx.drawImage(mc, 0, 0);
+  out.getContext("2d").drawImage(mc, 0, 0, width, height);
   return out.transferToImageBitmap();
 }
 

@@ -1,0 +1,38 @@
+"""Helpers shared by the browser tests (imported by conftest.py and the test modules)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "web" / "dist"
+
+
+def write_raw(raw_dir: Path, name: str, rgba: np.ndarray) -> dict:
+    """Store an (H, W, 4) uint8 frame for the page; returns the frame record."""
+    assert rgba.dtype == np.uint8 and rgba.ndim == 3 and rgba.shape[2] == 4
+    path = raw_dir / f"{name}.rgba"
+    path.write_bytes(np.ascontiguousarray(rgba).tobytes())
+    return {"url": f"/raw/{name}.rgba", "width": int(rgba.shape[1]), "height": int(rgba.shape[0])}
+
+
+def load_rgba(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGBA"))
+
+
+def copy_tree_links(src: Path, dst: Path) -> None:
+    """dst mirrors src with symlinks (cheap variants of the bundle)."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    for path in src.rglob("*"):
+        target = dst / path.relative_to(src)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)

@@ -1,0 +1,142 @@
+"""Browser test fixtures: web/dist served on 127.0.0.1, Debian's chromium via Playwright.
+
+The bundle must be built first (``./run test`` runs ``./run web`` before pytest). Fixture
+images are decoded once in Python and served as raw RGBA under ``/raw/`` so that the page
+(as ImageData) and the CPython tracker see identical pixels.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from bph_browser import DIST, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# The page's helpers: fetch raw RGBA as ImageData, run a list of frames through a tracker.
+PAGE_HELPERS = """
+window.bph = {
+  trackers: {},
+  async raw(url, width, height) {
+    const r = await fetch(url);
+    if (!r.ok) throw new Error('fetch ' + url + ': ' + r.status);
+    return new ImageData(new Uint8ClampedArray(await r.arrayBuffer()), width, height);
+  },
+  async create(name, options) {
+    const t = await BlazePoseHolistic.create(options);
+    this.trackers[name] = t;
+    return t.info;
+  },
+  async run(name, frames) {
+    // frames: [{url, width, height, t}] processed one after the other (awaited).
+    const t = this.trackers[name];
+    const out = [];
+    for (const f of frames) {
+      const img = await this.raw(f.url, f.width, f.height);
+      const r = await t.send(img, f.t);
+      out.push(r);
+    }
+    return out;
+  },
+};
+"""
+
+
+@pytest.fixture(scope="session")
+def dist() -> Path:
+    if not (DIST / "blazepose-holistic.js").is_file() or not (DIST / "assets.json").is_file():
+        pytest.fail(f"{DIST} is not built: run `./run web` (./run test does it)")
+    return DIST
+
+
+@pytest.fixture(scope="session")
+def dist_manifest(dist) -> dict:
+    return json.loads((dist / "models" / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def raw_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("raw")
+
+
+@pytest.fixture(scope="session")
+def alt_dir(tmp_path_factory) -> Path:
+    """Served at /alt/: tests build variants of the bundle here (e.g. a broken model)."""
+    return tmp_path_factory.mktemp("alt")
+
+
+@pytest.fixture(scope="session")
+def server(dist, raw_dir, alt_dir):
+    sys.path.insert(0, str(ROOT / "build_scripts"))
+    import serve
+
+    srv, url = serve.start(dist, mounts={"/raw/": raw_dir, "/alt/": alt_dir,
+                                         "/fx/": ROOT.parent / "shared" / "data" / "eval"})
+    yield url
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class PageSession:
+    """A page plus a record of every request it (and its workers) made."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url
+        self.context = browser.new_context()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.set_default_timeout(120_000)
+
+    def external_requests(self) -> list[str]:
+        host = self.base_url.rstrip("/")
+        return [u for u in self.requests
+                if not (u.startswith(host + "/") or u.startswith(("data:", "blob:")))]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="session")
+def app(browser, server):
+    """The script-tag example page, which has tracked a photo, plus the test helpers."""
+    s = PageSession(browser, server)
+    s.page.goto(server + "examples/script-tag.html?image=/fx/mpii/004645041.jpg")
+    s.page.wait_for_function("window.demo && ['done', 'error'].includes(demo.status)")
+    assert s.page.evaluate("demo.status") == "done", s.page.evaluate("demo.error")
+    s.page.evaluate(PAGE_HELPERS)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def new_page(browser, server):
+    sessions = []
+
+    def make():
+        s = PageSession(browser, server)
+        sessions.append(s)
+        return s
+
+    yield make
+    for s in sessions:
+        s.close()

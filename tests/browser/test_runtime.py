@@ -1,0 +1,270 @@
+"""The browser runtime as a page uses it: loading, progress, back-pressure, errors, memory,
+options (segmentation, WebGPU fallback, another Pyodide), and no request off 127.0.0.1."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from bph_browser import ROOT, copy_tree_links, load_rgba, write_raw
+
+pytestmark = pytest.mark.browser
+
+EVAL = ROOT.parent / "shared" / "data" / "eval"
+PHOTO = EVAL / "mpii" / "004645041.jpg"
+CLIP = EVAL / "posetrack18" / "videos" / "000001_mpiinew_test"
+# Memory bound over the long run (after a 30-frame warm-up): the worker's WebAssembly
+# memories (Pyodide's heap + onnxruntime's) may grow by at most this much, Python's live
+# object count by at most MAX_OBJECT_GROWTH, and no PyProxy may stay alive.
+MEMORY_FRAMES = 300
+MAX_WASM_GROWTH = 16 * 2**20
+MAX_OBJECT_GROWTH = 100
+
+
+@pytest.fixture(scope="module")
+def photo(raw_dir):
+    rgba = load_rgba(PHOTO)
+    return rgba, write_raw(raw_dir, "photo", rgba)
+
+
+@pytest.fixture(scope="module")
+def clip(raw_dir):
+    """The PoseTrack frames at 640x360 (smaller copies make the long run faster)."""
+    from PIL import Image
+
+    records = []
+    for i, path in enumerate(sorted(CLIP.glob("*.jpg"))):
+        with Image.open(path) as im:
+            rgba = np.asarray(im.convert("RGBA").resize((640, 360), Image.BILINEAR))
+        records.append(write_raw(raw_dir, f"clip{i}", rgba))
+    return records
+
+
+def test_script_tag_example_tracks_an_image(app):
+    """The example page: one script tag, an image, landmarks drawn; all from 127.0.0.1."""
+    s = app
+    demo = s.page.evaluate("({status: demo.status, error: demo.error, r: demo.results})")
+    assert demo["status"] == "done", demo["error"]
+    assert len(demo["r"]["poseLandmarks"]) == 33
+    assert "Found a person" in s.page.inner_text("#status")
+    # The canvas shows the photo with the skeleton drawn over it (green pixels).
+    green = s.page.evaluate("""() => {
+        const c = document.getElementById('view');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] === 0 && d[i+1] === 210 && d[i+2] === 106) n++;
+        return n;
+    }""")
+    assert green > 200
+    assert s.errors == []
+
+
+def test_esm_example_tracks_an_image(new_page):
+    s = new_page()
+    s.page.goto(s.base_url + "examples/esm.html?image=/fx/mpii/004645041.jpg")
+    s.page.wait_for_function("window.demo && ['done', 'error'].includes(demo.status)")
+    demo = s.page.evaluate("({status: demo.status, error: demo.error, r: demo.results})")
+    assert demo["status"] == "done", demo["error"]
+    assert len(demo["r"]["poseLandmarks"]) == 33
+    assert any(u.endswith("/blazepose-holistic.mjs") for u in s.requests)
+    assert s.external_requests() == []
+
+
+def test_loads_offline_with_progress(app, dist):
+    """Everything came from 127.0.0.1, the worker's own requests included, and the progress
+    events add up to the bytes the bundle says it loads."""
+    urls = app.requests
+    for part in ("/pyodide/pyodide.asm.wasm", "/pyodide/numpy.data", "/ort/ort-wasm-simd-threaded.wasm",
+                 "/models/pose_detector.onnx", "/python/blazepose_holistic-"):
+        assert any(part in u for u in urls), f"no request for {part}: {urls}"
+    assert app.external_requests() == []
+    events = app.page.evaluate("demo.progress")
+    stages = [e["stage"] for e in events]
+    for a, b in [("pyodide", "numpy"), ("numpy", "package"), ("package", "pipeline"),
+                 ("pipeline", "ready")]:
+        assert stages.index(a) < stages.index(b), stages
+    assert stages[-1] == "ready"
+    loaded = [e["loaded"] for e in events]
+    assert loaded == sorted(loaded), "progress went backwards"
+    last = events[-1]
+    assert last["loaded"] == last["total"]
+    assets = json.loads((dist / "assets.json").read_text())["files"]
+    assert last["total"] >= assets["pyodide/pyodide.asm.wasm"]["bytes"] + \
+        assets["models/pose_detector.onnx"]["bytes"]
+    assert any(e.get("file", "").endswith(".onnx") and 0 < e["loaded"] < e["total"] for e in events)
+    info = app.page.evaluate("tracker.info")
+    assert info["backend"] == "wasm" and info["versions"]["pyodide"].startswith("0.17")
+
+
+def test_back_pressure_drops_the_older_pending_frame(app, photo):
+    """8 frames sent at once: the first is processed, the last waits and is processed, the
+    six in between are replaced (resolved as dropped) -- never queued."""
+    _, rec = photo
+    out = app.page.evaluate("""async (f) => {
+        if (!bph.trackers.lite) await bph.create('lite', {modelComplexity: 0});
+        const t = bph.trackers.lite;
+        const img = await bph.raw(f.url, f.width, f.height);
+        let callbacks = 0;
+        t.onResults(() => callbacks++);
+        const all = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(i => t.send(img, 1000 + 33 * i)));
+        t.onResults(null);
+        const after = await t.send(img, 2000);
+        return {all: all.map(r => r.dropped ? {dropped: true, t: r.timestampMs, reason: r.reason}
+                                               : {t: r.timestampMs, pose: !!r.poseLandmarks}),
+                callbacks, after: !!after.poseLandmarks};
+    }""", rec)
+    kinds = ["dropped" if r.get("dropped") else "done" for r in out["all"]]
+    assert kinds == ["done"] + ["dropped"] * 6 + ["done"], out
+    assert [r["t"] for r in out["all"]] == [1000 + 33 * i for i in range(8)]
+    assert out["all"][1]["reason"]
+    assert out["callbacks"] == 2
+    assert out["after"]
+
+
+def test_bad_frames_fail_clearly_and_the_worker_survives(app, photo):
+    _, rec = photo
+    out = app.page.evaluate("""async (f) => {
+        if (!bph.trackers.lite) await bph.create('lite', {modelComplexity: 0});
+        const t = bph.trackers.lite;
+        const errors = {};
+        const attempt = async (name, fn) => {
+            try { await fn(); errors[name] = null; } catch (e) { errors[name] = e.name + ': ' + e.message; }
+        };
+        await attempt('object', () => t.send({width: 3, height: 3}));
+        await attempt('huge', () => t.send(new ImageData(16385, 1)));
+        await attempt('nan', () => t.send(new ImageData(4, 4), NaN));
+        const closed = await createImageBitmap(new ImageData(8, 8));
+        closed.close();
+        await attempt('closedBitmap', () => t.send(closed));
+        const img = await bph.raw(f.url, f.width, f.height);
+        const r = await t.send(img, 5000);
+        const tiny = await t.send(new ImageData(2, 2), 6000);
+        return {errors, pose: !!r.poseLandmarks, tinyPose: !!tiny.poseLandmarks};
+    }""", rec)
+    e = out["errors"]
+    assert e["object"].startswith("TypeError") and "ImageData" in e["object"]
+    assert e["huge"].startswith("FrameError") and "16385x1" in e["huge"]
+    assert e["nan"].startswith("TypeError") and "timestampMs" in e["nan"]
+    assert e["closedBitmap"].startswith("FrameError")
+    assert out["pose"], "the worker did not survive the bad frames"
+    assert out["tinyPose"] is False
+
+
+def test_long_run_memory_is_bounded(app, clip):
+    """MEMORY_FRAMES frames in video mode with hands: the worker's memory stays flat."""
+    out = app.page.evaluate("""async ([clip, n]) => {
+        if (!bph.trackers.lite) await bph.create('lite', {modelComplexity: 0});
+        const t = bph.trackers.lite;
+        await t.reset();
+        const imgs = [];
+        for (const c of clip) imgs.push(await bph.raw(c.url, c.width, c.height));
+        const order = [0, 1, 2, 3, 4, 3, 2, 1];
+        let ms = 0, hands = 0, poses = 0;
+        const run = async (from, to) => {
+            for (let i = from; i < to; i++) {
+                const r = await t.send(imgs[order[i % 8]], 10000 + i * 1000 / 30);
+                ms += r.timings.total;
+                poses += !!r.poseLandmarks;
+                hands += !!r.leftHandLandmarks + !!r.rightHandLandmarks;
+            }
+        };
+        await run(0, 30);
+        const before = await t.stats();
+        await run(30, n);
+        const after = await t.stats();
+        return {before, after, meanMs: ms / n, poses, hands};
+    }""", [clip, MEMORY_FRAMES])
+    before, after = out["before"], out["after"]
+    growth = after["wasmMemoryBytes"] - before["wasmMemoryBytes"]
+    print(f"\nmemory over {MEMORY_FRAMES - 30} frames: wasm {before['wasmMemoryBytes'] / 2**20:.0f} -> "
+          f"{after['wasmMemoryBytes'] / 2**20:.0f} MiB, Python objects {before['pythonObjects']} -> "
+          f"{after['pythonObjects']}, live proxies {after['liveProxies']}, "
+          f"mean {out['meanMs']:.0f} ms a frame")
+    assert after["frames"] - before["frames"] == MEMORY_FRAMES - 30
+    assert out["poses"] == MEMORY_FRAMES and out["hands"] > MEMORY_FRAMES // 4  # hand path used
+    assert before["wasmMemoryBytes"] > 50 * 2**20  # the measure sees both heaps
+    assert growth <= MAX_WASM_GROWTH, growth
+    assert after["pythonObjects"] - before["pythonObjects"] <= MAX_OBJECT_GROWTH
+    assert after["liveProxies"] == 0
+
+
+def test_segmentation_webgpu_fallback_and_another_pyodide(new_page, alt_dir, dist, photo):
+    """One tracker exercising three options: enableSegmentation (mask matches CPython and
+    lands on the person), backend "webgpu" (no adapter here: falls back to WASM with a
+    note), and indexURL (Pyodide loaded from another directory)."""
+    rgba, rec = photo
+    copy_tree_links(dist / "pyodide", alt_dir / "other-pyodide")
+    (alt_dir / "blank.html").write_text('<!doctype html><script src="/blazepose-holistic.js"></script>')
+    s = new_page()
+    s.page.goto(s.base_url + "alt/blank.html")
+    out = s.page.evaluate("""async (f) => {
+        const t = await BlazePoseHolistic.create({enableSegmentation: true, enableHands: false,
+            staticImageMode: true, backend: 'webgpu', indexURL: '/alt/other-pyodide/'});
+        const bytes = new Uint8ClampedArray(await (await fetch(f.url)).arrayBuffer());
+        const img = new ImageData(bytes, f.width, f.height);
+        const r = await t.send(img, 0);
+        const m = r.segmentationMask;
+        const c = new OffscreenCanvas(m.width, m.height);
+        const ctx = c.getContext('2d');
+        ctx.drawImage(m, 0, 0);
+        const alpha = (p) =>
+            ctx.getImageData(Math.round(p.x * m.width), Math.round(p.y * m.height), 1, 1).data[3];
+        const hips = [r.poseLandmarks[23], r.poseLandmarks[24]];
+        const mid = {x: (hips[0].x + hips[1].x) / 2, y: (hips[0].y + hips[1].y) / 2};
+        const mask = {w: m.width, h: m.height, person: alpha(mid), corner: alpha({x: 0.02, y: 0.02})};
+        return {info: t.info, mask,
+                roi: {width: r.segmentationMaskData.width, height: r.segmentationMaskData.height,
+                      data: Array.from(r.segmentationMaskData.data)},
+                pose: r.poseLandmarks.map(p => [p.x, p.y, p.z, p.visibility, p.presence])};
+    }""", rec)
+    info = out["info"]
+    assert info["backend"] == "wasm"
+    assert any("WebGPU" in n for n in info["notes"]), info["notes"]
+    assert any("/alt/other-pyodide/pyodide.asm.wasm" in u for u in s.requests)
+    assert not any(u.endswith("/pyodide/pyodide.asm.wasm") and "/alt/" not in u for u in s.requests)
+    assert (out["mask"]["w"], out["mask"]["h"]) == (rgba.shape[1], rgba.shape[0])
+    assert out["mask"]["person"] > 200 and out["mask"]["corner"] < 20, out["mask"]
+
+    from blazepose_holistic.tracker import HolisticTracker
+
+    py = HolisticTracker(enable_segmentation=True, enable_hands=False, enable_body_model=False,
+                         static_image_mode=True).process(rgba)
+    mask = np.array(out["roi"]["data"], np.float32).reshape(out["roi"]["height"], out["roi"]["width"])
+    assert mask.shape == py.segmentation_mask.shape
+    # Mask probabilities: the sigmoid of logits that the two engines round differently.
+    assert np.max(np.abs(mask - py.segmentation_mask)) < 5e-3
+    assert np.max(np.abs(np.array(out["pose"]) - py.pose_landmarks)) < 1e-4
+    assert s.external_requests() == []
+
+
+def _variant(alt_dir, dist, name, edit):
+    root = alt_dir / name
+    copy_tree_links(dist, root)
+    edit(root)
+    return f"/alt/{name}/"
+
+
+def test_model_checksum_mismatch_and_missing_model_are_named(app, alt_dir, dist):
+    def bad_sha(root):
+        path = root / "models" / "manifest.json"
+        manifest = json.loads(path.read_text())
+        manifest["models"]["pose_detector"]["sha256"] = "0" * 64
+        path.unlink()
+        path.write_text(json.dumps(manifest))
+
+    def missing(root):
+        (root / "models" / "hand_recrop.onnx").unlink()
+
+    errors = app.page.evaluate("""async (bases) => {
+        const out = [];
+        for (const baseUrl of bases) {
+            try { await BlazePoseHolistic.create({baseUrl}); out.push(null); }
+            catch (e) { out.push({name: e.name, message: e.message}); }
+        }
+        return out;
+    }""", [_variant(alt_dir, dist, "badsha", bad_sha), _variant(alt_dir, dist, "missing", missing)])
+    sha, gone = errors
+    assert sha and sha["name"] == "ModelError", sha
+    assert "pose_detector" in sha["message"] and "checksum" in sha["message"]
+    assert gone and gone["name"] == "ModelError", gone
+    assert "hand_recrop" in gone["message"] and "404" in gone["message"]
