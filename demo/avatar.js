@@ -145,12 +145,17 @@ export class Avatar {
     this.frameInverse = this.frame.clone().invert();
     this.up = up;
 
-    // Hip height and the floor, from the bind pose's bounding box along "up".
+    // Hip height and the floor, from the bind pose's bounding box along "up" (from the
+    // bones themselves for a skeleton without a mesh).
     const box = new THREE.Box3().setFromObject(root, true);
     const hipsPos = pos("Hips");
-    const corners = [];
-    for (const x of [box.min.x, box.max.x]) for (const y of [box.min.y, box.max.y]) for (const z of [box.min.z, box.max.z]) corners.push(new THREE.Vector3(x, y, z));
-    const heights = corners.map((c) => c.dot(up));
+    const points = [];
+    if (box.isEmpty()) {
+      for (const joint of this.bones.keys()) points.push(pos(joint));
+    } else {
+      for (const x of [box.min.x, box.max.x]) for (const y of [box.min.y, box.max.y]) for (const z of [box.min.z, box.max.z]) points.push(new THREE.Vector3(x, y, z));
+    }
+    const heights = points.map((c) => c.dot(up));
     const floor = Math.min(...heights);
     this.height = Math.max(...heights) - floor;
     this.hipHeight = hipsPos.dot(up) - floor;
@@ -228,6 +233,7 @@ export class Avatar {
     root.position.set(0, 0, 0);
     root.updateMatrixWorld(true);
     const box = new THREE.Box3().setFromObject(root, true);
+    if (box.isEmpty()) for (const bone of this.bones.values()) box.expandByPoint(new THREE.Vector3().setFromMatrixPosition(bone.matrixWorld));
     const hips = new THREE.Vector3().setFromMatrixPosition(this.bones.get("Hips").matrixWorld);
     root.position.set(-hips.x, -box.min.y, -hips.z);
     root.updateMatrixWorld(true);

@@ -262,8 +262,21 @@ export class AvatarView {
       this.stage.scene.remove(this.avatar.root);
       this.avatar.dispose();
     }
+    if (this.helper) {
+      this.stage.scene.remove(this.helper);
+      this.helper.dispose();
+      this.helper = null;
+    }
     this.avatar = avatar;
     this.stage.scene.add(avatar.root);
+    // A rig without a mesh (a bare skeleton) is drawn as its bones.
+    let meshes = 0;
+    avatar.root.traverse((o) => (meshes += o.isMesh ? 1 : 0));
+    if (!meshes) {
+      this.helper = new THREE.SkeletonHelper(avatar.root);
+      this.helper.material.linewidth = 2;
+      this.stage.scene.add(this.helper);
+    }
     // Frame the new avatar with room for outstretched arms.
     const h = avatar.height * avatar.root.scale.y;
     this.stage.frame([-0.42 * h, 0, -0.2 * h], [0.42 * h, 1.04 * h, 0.2 * h], [0.3, 0.22, 1]);

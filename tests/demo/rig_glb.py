@@ -288,3 +288,72 @@ def make_glb(prefix: str = "mixamorig:", vrm: bool = False) -> bytes:
         + struct.pack("<I4s", len(buffer), b"BIN\0")
         + buffer
     )
+
+
+def _euler_zyx_deg(m: np.ndarray) -> list:
+    """Angles (x, y, z) in degrees with m = Rz(z) Ry(y) Rx(x): FBX's default rotation order
+    (eEulerXYZ), which three.js's FBXLoader reads as Euler order "ZYX"."""
+    y = np.arcsin(-np.clip(m[2, 0], -1.0, 1.0))
+    x = np.arctan2(m[2, 1], m[2, 2])
+    z = np.arctan2(m[1, 0], m[0, 0])
+    return [float(np.degrees(v)) for v in (x, y, z)]
+
+
+def make_fbx(prefix: str = "mixamorig:") -> str:
+    """The same A-pose rig as an ASCII FBX 7.4 skeleton (LimbNodes only, no mesh): Mixamo
+    names with the colon, centimetres, y-along-bone orientations, facing -z."""
+    local = bind_local_rotations()
+    pos, glob = kinematics.forward_kinematics(local[None])
+    pos, glob = pos[0], glob[0]
+    yaw = _rot("y", 180.0)
+    world_pos = pos @ yaw.T * 100.0  # centimetres
+    children = _main_child()
+    world_rot = []
+    for j in range(skeleton.NUM_JOINTS):
+        c = children[j]
+        if c is None:
+            world_rot.append(world_rot[skeleton.PARENTS[j]])
+        else:
+            world_rot.append(_y_along(world_pos[c] - world_pos[j], yaw @ glob[j][:, 0]))
+    lines = [
+        "; FBX 7.4.0 project file",
+        "; written by blazepose-holistic tests/demo/rig_glb.py",
+        "FBXHeaderExtension:  {",
+        "\tFBXHeaderVersion: 1003",
+        "\tFBXVersion: 7400",
+        "}",
+        "GlobalSettings:  {",
+        "\tVersion: 1000",
+        "\tProperties70:  {",
+        '\t\tP: "UpAxis", "int", "Integer", "",1',
+        '\t\tP: "UpAxisSign", "int", "Integer", "",1',
+        '\t\tP: "UnitScaleFactor", "double", "Number", "",1',
+        "\t}",
+        "}",
+        "Objects:  {",
+    ]
+    ids = {j: 1000 + j for j in range(skeleton.NUM_JOINTS)}
+    for j, name in enumerate(skeleton.JOINT_NAMES):
+        p = skeleton.PARENTS[j]
+        if p < 0:
+            t, r = world_pos[j], world_rot[j]
+        else:
+            t = world_rot[p].T @ (world_pos[j] - world_pos[p])
+            r = world_rot[p].T @ world_rot[j]
+        tx, ty, tz = (f"{v:.6f}" for v in t)
+        rx, ry, rz = (f"{v:.6f}" for v in _euler_zyx_deg(r))
+        lines += [
+            f'\tModel: {ids[j]}, "Model::{prefix}{name}", "LimbNode" {{',
+            "\t\tVersion: 232",
+            "\t\tProperties70:  {",
+            f'\t\t\tP: "Lcl Translation", "Lcl Translation", "", "A",{tx},{ty},{tz}',
+            f'\t\t\tP: "Lcl Rotation", "Lcl Rotation", "", "A",{rx},{ry},{rz}',
+            "\t\t}",
+            "\t}",
+        ]
+    lines += ["}", "Connections:  {"]
+    for j in range(skeleton.NUM_JOINTS):
+        parent = skeleton.PARENTS[j]
+        lines.append(f'\tC: "OO",{ids[j]},{0 if parent < 0 else ids[parent]}')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
