@@ -47,6 +47,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     isolate = False
     quiet = True
     mounts: dict = {}
+    headers_extra: dict = {}
     protocol_version = "HTTP/1.1"
 
     def translate_path(self, path: str) -> str:
@@ -67,6 +68,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Cross-Origin-Opener-Policy", "same-origin")
             self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
             self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        for name, value in self.headers_extra.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (stdlib signature)
@@ -85,18 +88,21 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 def make_server(directory: Path, port: int = 0, isolate: bool = False, quiet: bool = True,
-                mounts: dict | None = None):
-    """mounts: {"/prefix/": directory} served besides ``directory``."""
-    attrs = {"isolate": isolate, "quiet": quiet, "mounts": dict(mounts or {})}
+                mounts: dict | None = None, headers: dict | None = None):
+    """mounts: {"/prefix/": directory} served besides ``directory``; headers: extra
+    response headers (e.g. a Content-Security-Policy)."""
+    attrs = {"isolate": isolate, "quiet": quiet, "mounts": dict(mounts or {}),
+             "headers_extra": dict(headers or {})}
     handler = type("BoundHandler", (Handler,), attrs)
     handler = functools.partial(handler, directory=str(directory))
     return Server(("127.0.0.1", port), handler)
 
 
-def start(directory: Path, port: int = 0, isolate: bool = False, mounts: dict | None = None):
+def start(directory: Path, port: int = 0, isolate: bool = False, mounts: dict | None = None,
+          headers: dict | None = None):
     """Serve ``directory`` in a daemon thread; returns (server, base_url). Stop with
     ``server.shutdown(); server.server_close()``."""
-    server = make_server(directory, port, isolate, mounts=mounts)
+    server = make_server(directory, port, isolate, mounts=mounts, headers=headers)
     thread = threading.Thread(target=server.serve_forever, name="bph-serve", daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
@@ -108,12 +114,15 @@ def main(argv=None) -> int:
     ap.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     ap.add_argument("--isolate", action="store_true",
                     help="send COOP/COEP headers (cross-origin isolation, WASM threads)")
+    ap.add_argument("--csp", metavar="POLICY", help="send this Content-Security-Policy header")
     ap.add_argument("--verbose", action="store_true", help="log every request")
     args = ap.parse_args(argv)
     if not args.dir.is_dir():
         print(f"{args.dir} does not exist; build it with `./run web`", file=sys.stderr)
         return 1
-    server = make_server(args.dir, args.port, args.isolate, quiet=not args.verbose)
+    headers = {"Content-Security-Policy": args.csp} if args.csp else None
+    server = make_server(args.dir, args.port, args.isolate, quiet=not args.verbose,
+                         headers=headers)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"serving {args.dir} at {url} (isolation {'on' if args.isolate else 'off'}); "
           "Ctrl-C stops", flush=True)

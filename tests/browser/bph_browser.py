@@ -2,12 +2,36 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
+sys.path.insert(0, str(ROOT / "build_scripts"))  # serve.py
+
+
+class PageSession:
+    """A page plus a record of every request it (and its workers) made."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url
+        self.context = browser.new_context()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.set_default_timeout(120_000)
+
+    def external_requests(self) -> list[str]:
+        host = self.base_url.rstrip("/")
+        return [u for u in self.requests
+                if not (u.startswith(host + "/") or u.startswith(("data:", "blob:")))]
+
+    def close(self) -> None:
+        self.context.close()
 
 
 def write_raw(raw_dir: Path, name: str, rgba: np.ndarray) -> dict:

@@ -7,11 +7,10 @@ images are decoded once in Python and served as raw RGBA under ``/raw/`` so that
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from bph_browser import DIST, ROOT
+from bph_browser import DIST, ROOT, PageSession
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -72,7 +71,6 @@ def alt_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(dist, raw_dir, alt_dir):
-    sys.path.insert(0, str(ROOT / "build_scripts"))
     import serve
 
     srv, url = serve.start(dist, mounts={"/raw/": raw_dir, "/alt/": alt_dir,
@@ -92,28 +90,6 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
-
-
-class PageSession:
-    """A page plus a record of every request it (and its workers) made."""
-
-    def __init__(self, browser, base_url: str):
-        self.base_url = base_url
-        self.context = browser.new_context()
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.context.on("request", lambda r: self.requests.append(r.url))
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.set_default_timeout(120_000)
-
-    def external_requests(self) -> list[str]:
-        host = self.base_url.rstrip("/")
-        return [u for u in self.requests
-                if not (u.startswith(host + "/") or u.startswith(("data:", "blob:")))]
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture(scope="session")

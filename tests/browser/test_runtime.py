@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from bph_browser import ROOT, copy_tree_links, load_rgba, write_raw
+from bph_browser import ROOT, PageSession, copy_tree_links, load_rgba, write_raw
 
 pytestmark = pytest.mark.browser
 
@@ -268,3 +268,43 @@ def test_model_checksum_mismatch_and_missing_model_are_named(app, alt_dir, dist)
     assert "pose_detector" in sha["message"] and "checksum" in sha["message"]
     assert gone and gone["name"] == "ModelError", gone
     assert "hand_recrop" in gone["message"] and "404" in gone["message"]
+
+
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; worker-src 'self'; "
+       "connect-src 'self'; style-src 'self' 'unsafe-inline'")
+
+
+@pytest.mark.parametrize("policy, works", [(CSP, True),
+                                           (CSP.replace("'unsafe-eval'", "'wasm-unsafe-eval'"), False)])
+def test_content_security_policy(browser, dist, tmp_path, policy, works):
+    """docs/web.md's policy is enough; without 'unsafe-eval' the error says what to allow."""
+    import serve
+
+    (tmp_path / "page.html").write_text(
+        '<!doctype html><script src="/blazepose-holistic.js"></script><script src="/t/page.js"></script>')
+    (tmp_path / "page.js").write_text("""
+        window.out = {status: 'loading'};
+        BlazePoseHolistic.create({enableHands: false, modelComplexity: 0})
+          .then((t) => t.send(new ImageData(64, 48), 0).then((r) => {
+              window.out = {status: 'ok', size: r.imageSize}; }))
+          .catch((e) => { window.out = {status: 'error', error: e.name + ': ' + e.message}; });
+    """)
+    srv, url = serve.start(dist, mounts={"/t/": tmp_path},
+                           headers={"Content-Security-Policy": policy})
+    s = PageSession(browser, url)
+    try:
+        s.page.goto(url + "t/page.html")
+        # wait_for_function evaluates a string, which this very policy forbids: poll instead.
+        for _ in range(900):
+            out = s.page.evaluate("() => window.out")
+            if out and out["status"] != "loading":
+                break
+            s.page.wait_for_timeout(200)
+        if works:
+            assert out == {"status": "ok", "size": {"width": 64, "height": 48}}, out
+        else:
+            assert out["status"] == "error" and "unsafe-eval" in out["error"], out
+    finally:
+        s.close()
+        srv.shutdown()
+        srv.server_close()

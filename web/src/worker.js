@@ -227,8 +227,19 @@ async function loadModel(name, entry, modelsBase, ort, sessionOptions, progress)
   return session;
 }
 
+function checkEval() {
+  // Pyodide 0.17's glue code compiles JavaScript at run time; under a Content-Security-
+  // Policy without 'unsafe-eval' it would fail later with an obscure conversion error.
+  try {
+    new Function("return 0")();
+  } catch (e) {
+    throw namedError("LoadError", "the Content-Security-Policy forbids eval, which Pyodide 0.17 needs in the worker: allow script-src 'unsafe-eval' (see docs/web.md)");
+  }
+}
+
 async function init(msg) {
   const t0 = performance.now();
+  if (!msg.indexURL) checkEval();
   const o = msg.options;
   const base = msg.baseUrl;
   const notes = [];
