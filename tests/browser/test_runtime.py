@@ -308,3 +308,70 @@ def test_content_security_policy(browser, dist, tmp_path, policy, works):
         s.close()
         srv.shutdown()
         srv.server_close()
+
+
+@pytest.fixture(scope="module")
+def webm_clip(raw_dir):
+    """The PoseTrack clip re-encoded as VP8 WebM (Debian's chromium has no H.264)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("ffmpeg"):
+        pytest.fail("ffmpeg is needed to make the WebM test clip (apt-get install ffmpeg)")
+    out = raw_dir / "clip.webm"
+    src = CLIP / "000001_mpiinew_test.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-frames:v", "3", "-an",
+                    "-c:v", "libvpx", "-b:v", "4M", str(out)], check=True, timeout=120)
+    return "/raw/clip.webm"
+
+
+def test_every_frame_type_gives_the_same_result(app, webm_clip):
+    """HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, ImageBitmap, VideoFrame and
+    ImageData reach the worker as the same pixels; an HTMLVideoElement is tracked too."""
+    out = app.page.evaluate("""async (clip) => {
+        if (!bph.trackers.still) await bph.create('still', {staticImageMode: true});
+        const t = bph.trackers.still;
+        const img = new Image();
+        img.src = '/fx/mpii/004645041.jpg';
+        await img.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+        canvas.getContext('2d').drawImage(img, 0, 0);
+        const off = new OffscreenCanvas(canvas.width, canvas.height);
+        off.getContext('2d').drawImage(img, 0, 0);
+        const bitmap = await createImageBitmap(img);
+        const frame = new VideoFrame(canvas, {timestamp: 0});
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        const sources = {image: img, canvas, offscreen: off, bitmap, videoFrame: frame, imageData: data};
+        const out = {};
+        for (const [name, src] of Object.entries(sources)) {
+            const r = await t.send(src, 0);
+            out[name] = r.poseLandmarks && r.poseLandmarks.map(p => [p.x, p.y, p.z]);
+        }
+        // The caller's frames are left intact (not transferred or closed).
+        out.intact = bitmap.width === canvas.width && frame.codedWidth === canvas.width &&
+                     data.data.length === canvas.width * canvas.height * 4;
+        frame.close();
+        // A video element: the PoseTrack clip, paused on its first frame.
+        const video = document.createElement('video');
+        video.muted = true;
+        video.src = clip;
+        try {
+            await new Promise((ok, fail) => {
+                video.onloadeddata = ok;
+                video.onerror = () => fail(video.error);
+            });
+            const r = await t.send(video, 0);
+            out.video = {w: r.imageSize.width, h: r.imageSize.height, pose: !!r.poseLandmarks};
+        } catch (e) {
+            out.video = {error: String(e && e.message || e)};
+        }
+        return out;
+    }""", webm_clip)
+    ref = np.array(out["imageData"])
+    assert ref.shape == (33, 3)
+    for name in ("image", "canvas", "offscreen", "bitmap", "videoFrame"):
+        assert out[name] is not None, name
+        assert np.max(np.abs(np.array(out[name]) - ref)) < 1e-9, name
+    assert out["intact"]
+    assert out["video"] == {"w": 1280, "h": 720, "pose": True}
