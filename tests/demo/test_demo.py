@@ -369,6 +369,19 @@ def test_mixamo_fbx_skeleton_loads_and_follows(mixamo_page, test_files):
     assert worst < 1.0
 
 
+def test_dropping_an_avatar_file_loads_it(mixamo_page):
+    """Drag and drop: a dropped .glb becomes the avatar (the file's name gives its type)."""
+    page = mixamo_page
+    page.js("""(async () => {
+        const bytes = await (await fetch('/test-files/mixamo-a-pose.glb')).arrayBuffer();
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'dropped-rig.glb'));
+        document.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    })()""")
+    page.wait("window.demo.avatar.name === 'dropped-rig.glb' || window.demo.error", 30_000)
+    assert page.js("[demo.avatar.kind, demo.avatar.mappedCount]") == ["glb", 52]
+
+
 def test_image_file_input(mixamo_page, shared_data, artifacts):
     page = mixamo_page
     photo = shared_data / "eval" / "mpii" / "004645041.jpg"
