@@ -2,9 +2,12 @@
 
 A batch is drawn from body_model.prior, posed, hip-centred like MediaPipe's world
 landmarks, then corrupted the way real inputs are: isotropic Gaussian noise with a
-per-sample standard deviation uniform in [0, noise_max] metres (re-centred afterwards,
-since MediaPipe centres its own noisy hips), and each hand dropped with probability
-hand_dropout (its points replaced exactly as lifter.prepare_input does).
+per-sample standard deviation uniform in [0, noise_max] metres on the 33 pose points and in
+[0, hand_noise_max] on the 42 hand points (the hand model's world landmarks are a smooth,
+self-consistent hand shape; 15 mm on 2 cm phalanges would make finger directions
+meaningless), re-centred afterwards since MediaPipe centres its own noisy hips; each hand
+is dropped with probability hand_dropout (its points replaced exactly as
+lifter.prepare_input does).
 """
 from __future__ import annotations
 
@@ -40,14 +43,17 @@ def load_clips(mocap_dir: Path, ids) -> np.ndarray:
 
 
 def make_batch(rng, n: int, mocap: np.ndarray, noise_max: float = 0.015,
-               hand_dropout: float = 0.2, mocap_fraction: float = 0.6):
+               hand_dropout: float = 0.2, mocap_fraction: float = 0.6,
+               hand_noise_max: float = 0.005):
     """Returns a dict of numpy arrays:
     points (n, 75, 3) float32 network input (model frame), hand_present (n, 2) float32,
     clean (n, 75, 3) noise-free hip-centred landmarks, local and global (n, J, 3, 3) joint
     rotations, beta (n, K), translation (n, 3)."""
     local, beta = sample_poses(rng, n, mocap, mocap_fraction=mocap_fraction)
     clean, translation = pose_to_sample(local, beta)
-    sigma = rng.uniform(0.0, noise_max, (n, 1, 1))
+    sigma = np.concatenate([
+        np.repeat(rng.uniform(0.0, noise_max, (n, 1, 1)), 33, axis=1),
+        np.repeat(rng.uniform(0.0, hand_noise_max, (n, 1, 1)), 42, axis=1)], axis=1)
     noisy = clean + sigma * rng.normal(size=clean.shape)
     noisy = noisy - 0.5 * (noisy[:, 23] + noisy[:, 24])[:, None]
     present = rng.random((n, 2)) >= hand_dropout

@@ -6,6 +6,7 @@ import numpy as np
 from blazepose_holistic.body_model.rotations import geodesic_angle
 from blazepose_holistic.body_model.skeleton import (
     JOINT_GROUPS,
+    JOINT_NAMES,
     LEFT_HAND_JOINTS,
     RIGHT_HAND_JOINTS,
 )
@@ -42,4 +43,12 @@ def score(pred_local, pred_points, true_local, true_points, hand_present):
         angles[:, LEFT_HAND_JOINTS][hand_present[:, 0]].ravel(),
         angles[:, RIGHT_HAND_JOINTS][hand_present[:, 1]].ravel()])
     out["rotation_error_deg"]["fingers"] = _summary(fingers) if fingers.size else None
+    # Finger joints of hands that were not given are left out (their rows are NaN here).
+    given = np.ones(angles.shape, dtype=bool)
+    given[:, LEFT_HAND_JOINTS] = hand_present[:, :1]
+    given[:, RIGHT_HAND_JOINTS] = hand_present[:, 1:]
+    masked = np.where(given, angles, np.nan)
+    out["per_joint_median_deg"] = {
+        name: round(float(v), 2) for name, v in zip(JOINT_NAMES, np.nanmedian(masked, axis=0))
+        if np.isfinite(v)}
     return out

@@ -61,6 +61,7 @@ def parse_args(argv=None):
     p.add_argument("--channel-hidden", type=int, default=128)
     p.add_argument("--pooled", type=int, default=8)
     p.add_argument("--noise-max", type=float, default=0.015)
+    p.add_argument("--hand-noise-max", type=float, default=0.005)
     p.add_argument("--hand-dropout", type=float, default=0.2)
     p.add_argument("--val-size", type=int, default=1024)
     p.add_argument("--eval-every", type=int, default=250)
@@ -175,7 +176,8 @@ def main(argv=None):
     train_mocap = load_clips(args.mocap_dir, train_ids)
     val_mocap = load_clips(args.mocap_dir, HELD_OUT_CLIPS)
     val = make_batch(np.random.default_rng(args.seed + 1), args.val_size, val_mocap,
-                     args.noise_max, args.hand_dropout, mocap_fraction=0.5)
+                     args.noise_max, args.hand_dropout, mocap_fraction=0.5,
+                     hand_noise_max=args.hand_noise_max)
     val = {k: v.astype(np.float32) if k in ("points", "hand_present") else v
            for k, v in val.items()}
     print(f"mocap frames: train {len(train_mocap)}, held-out {len(val_mocap)} "
@@ -193,7 +195,7 @@ def main(argv=None):
             group["lr"] = lr_at(step, args)
         model.train()
         batch = to_torch(make_batch(rng, args.batch, train_mocap, args.noise_max,
-                                    args.hand_dropout))
+                                    args.hand_dropout, hand_noise_max=args.hand_noise_max))
         loss, terms = compute_loss(model, body, batch)
         optimizer.zero_grad()
         loss.backward()

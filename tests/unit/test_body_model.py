@@ -188,7 +188,7 @@ def test_shape_height_scales_everything():
     np.testing.assert_allclose(pos1, pos0 * 1.1, atol=1e-12)
     np.testing.assert_allclose(lm1, lm0 * 1.1, atol=1e-12)
     beta = np.zeros(NUM_SHAPE)
-    beta[SHAPE_NAMES.index("leg")] = np.log(1.2)
+    beta[SHAPE_NAMES.index("shank")] = np.log(1.2)
     pos2, _ = rest_pose(beta)
     shank = np.linalg.norm(pos2[J["LeftFoot"]] - pos2[J["LeftLeg"]])
     assert shank == pytest.approx(1.2 * np.linalg.norm(pos0[J["LeftFoot"]] - pos0[J["LeftLeg"]]))

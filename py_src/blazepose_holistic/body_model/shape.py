@@ -13,22 +13,25 @@ import numpy as np
 from .skeleton import JOINT_NAMES, NUM_JOINTS
 
 SHAPE_NAMES = (
-    "height", "torso", "shoulder_width", "arm", "hip_width", "leg", "hand", "head", "foot",
+    "height", "torso", "shoulder_width", "upper_arm", "forearm", "hip_width", "thigh", "shank",
+    "hand", "head", "foot",
 )
 NUM_SHAPE = len(SHAPE_NAMES)
 
-SHAPE_PRIOR_STD = np.array([0.08, 0.05, 0.06, 0.06, 0.06, 0.06, 0.08, 0.06, 0.1])
+SHAPE_PRIOR_STD = np.array([0.08, 0.05, 0.06, 0.07, 0.07, 0.06, 0.07, 0.07, 0.08, 0.06, 0.1])
 """(K,) standard deviation of each beta component in the shape prior (zero-mean normal).
 Wider than adult anthropometry (stature ~4 % sd) because BlazePose's metric scale and
-proportions vary from photo to photo (its thigh lengths on the fixtures span +-10 %
-between quartiles) and its feet and hands are the least stable."""
+proportions vary from photo to photo: its thigh and shank lengths on the fixtures vary by
++-10 % between quartiles, independently of each other (hence one factor per long bone),
+and its feet and hands are the least stable."""
 
 _GROUP_OF_SUFFIX = (
     ("Spine", "torso"), ("Spine1", "torso"), ("Spine2", "torso"), ("Neck", "torso"),
     ("Head", "head"),
     ("Shoulder", "shoulder_width"), ("Arm", "shoulder_width"),
-    ("ForeArm", "arm"), ("Hand", "arm"),
-    ("UpLeg", "hip_width"), ("Leg", "leg"), ("Foot", "leg"), ("ToeBase", "foot"),
+    # A joint's offset is the length of its parent's bone: ForeArm's is the upper arm.
+    ("ForeArm", "upper_arm"), ("Hand", "forearm"),
+    ("UpLeg", "hip_width"), ("Leg", "thigh"), ("Foot", "shank"), ("ToeBase", "foot"),
 )
 
 
