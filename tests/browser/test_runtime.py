@@ -375,3 +375,36 @@ def test_every_frame_type_gives_the_same_result(app, webm_clip):
         assert np.max(np.abs(np.array(out[name]) - ref)) < 1e-9, name
     assert out["intact"]
     assert out["video"] == {"w": 1280, "h": 720, "pose": True}
+
+
+def test_threads_when_cross_origin_isolated(browser, dist, raw_dir, photo):
+    """Served with COOP/COEP the page is isolated and onnxruntime-web runs 2 WASM threads;
+    the landmarks still match CPython."""
+    import serve
+
+    rgba, rec = photo
+    (raw_dir / "blank.html").write_text('<!doctype html><script src="/blazepose-holistic.js"></script>')
+    srv, url = serve.start(dist, isolate=True, mounts={"/raw/": raw_dir})
+    s = PageSession(browser, url)
+    try:
+        s.page.goto(url + "raw/blank.html")
+        out = s.page.evaluate("""async (f) => {
+            const t = await BlazePoseHolistic.create({numThreads: 2, staticImageMode: true,
+                                                      modelComplexity: 0, enableHands: false});
+            const bytes = new Uint8ClampedArray(await (await fetch(f.url)).arrayBuffer());
+            const r = await t.send(new ImageData(bytes, f.width, f.height), 0);
+            await t.close();
+            return {info: t.info, isolated: self.crossOriginIsolated,
+                    pose: r.poseLandmarks.map(p => [p.x, p.y, p.z, p.visibility, p.presence])};
+        }""", rec)
+    finally:
+        s.close()
+        srv.shutdown()
+        srv.server_close()
+    assert out["isolated"] and out["info"]["crossOriginIsolated"]
+    assert out["info"]["numThreads"] == 2
+    from blazepose_holistic.tracker import HolisticTracker
+
+    py = HolisticTracker(model_complexity=0, enable_hands=False, enable_body_model=False,
+                         static_image_mode=True).process(rgba)
+    assert np.max(np.abs(np.array(out["pose"]) - py.pose_landmarks)) < 1e-4
