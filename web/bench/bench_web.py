@@ -122,6 +122,7 @@ def main(argv=None) -> int:
         "cold_start_ms": round(out["info"]["loadMs"]),
         "create_ms": round(out["createMs"]),
         "stage_start_ms": out["stages"],
+        "load_timings": out["info"]["loadTimings"],
         "video_frame_size": [records[0]["width"], records[0]["height"]],
         "video_median_ms": medians(out["video"], 5),
         "first_frame_ms": {k: round(v, 1) for k, v in out["video"][0].items()},

@@ -159,6 +159,8 @@ export interface TrackerInfo {
   notes: string[];
   versions: { python: string; pyodide: string; onnxruntime?: string };
   loadMs: number;
+  /** When Python and the models were ready (ms since start) and each session's creation. */
+  loadTimings: { pythonReadyMs: number; modelsReadyMs: number; sessionsMs: Record<string, number> };
 }
 
 export interface WorkerStats {

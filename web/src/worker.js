@@ -196,7 +196,7 @@ async function bootPython(pyodideIndex, wheelUrl, progress) {
   return { py, version };
 }
 
-async function loadModel(name, entry, modelsBase, ort, sessionOptions, progress) {
+async function loadModel(name, entry, modelsBase, ort, sessionOptions, progress, timings) {
   if (!entry) {
     throw namedError("ModelError", `model '${name}' is not listed in the model manifest (${modelsBase}manifest.json)`);
   }
@@ -214,8 +214,10 @@ async function loadModel(name, entry, modelsBase, ort, sessionOptions, progress)
   }
   progress.stage("sessions", name);
   let session;
+  const t0 = performance.now();
   try {
     session = await ort.InferenceSession.create(bytes, sessionOptions);
+    timings[name] = Math.round(performance.now() - t0);
   } catch (e) {
     throw namedError("ModelError", `model '${name}' could not be loaded by onnxruntime-web: ${e.message || e}`);
   }
@@ -308,10 +310,17 @@ async function init(msg) {
 
   // In parallel: Python (Pyodide, numpy, our wheel) and the models (fetch, verify, session).
   const wheelUrl = new URL(wheelFile, base).href;
-  const python = bootPython(pyodideIndex, wheelUrl, progress);
+  const loadTimings = { sessionsMs: {} };
+  const python = bootPython(pyodideIndex, wheelUrl, progress).then((r) => {
+    loadTimings.pythonReadyMs = Math.round(performance.now() - t0);
+    return r;
+  });
   const sessionsP = Promise.all(
-    models.map((m) => loadModel(m, manifest.models[m], modelsBase, ort, sessionOptions, progress)),
-  );
+    models.map((m) => loadModel(m, manifest.models[m], modelsBase, ort, sessionOptions, progress, loadTimings.sessionsMs)),
+  ).then((r) => {
+    loadTimings.modelsReadyMs = Math.round(performance.now() - t0);
+    return r;
+  });
   // Do not leave one branch's rejection unobserved while awaiting the other.
   const [pyBoot, sessionList] = await Promise.all([python, sessionsP]);
   const { py } = pyBoot;
@@ -359,6 +368,7 @@ async function init(msg) {
     notes,
     versions: { python: pyBoot.version, pyodide: py.version, onnxruntime: ort.env.versions ? ort.env.versions.web : undefined },
     loadMs: performance.now() - t0,
+    loadTimings,
   };
   progress.stage("ready");
   progress.uninstall();
