@@ -83,9 +83,10 @@ def log(msg: str) -> None:
 
 
 # --------------------------------------------------------------------------- frames
-def load_frames(inputs: list, count: int) -> tuple:
-    """(unique RGBA frames, sequence of indices into them, their sources). ``count`` > 0
-    cycles (or truncates) the inputs' frames to that many."""
+def load_frames(inputs: list, count: int, repeat: int = 1) -> tuple:
+    """(unique RGBA frames, sequence of indices into them, their sources). ``repeat`` holds
+    every frame for that many consecutive frames (a still, as from a paused camera);
+    ``count`` > 0 cycles (or truncates) the sequence to that many."""
     from blazepose_holistic import media
 
     unique, sources = [], []
@@ -101,8 +102,9 @@ def load_frames(inputs: list, count: int) -> tuple:
             break
     if not unique:
         raise BenchError("the inputs hold no frames")
-    n = count or len(unique)
-    sequence = [i % len(unique) for i in range(n)]
+    held = [k for k in range(len(unique)) for _ in range(max(1, repeat))]
+    n = count or len(held)
+    sequence = [held[i % len(held)] for i in range(n)]
     return unique, sequence, sources
 
 
@@ -178,6 +180,9 @@ class BrowserRun:
         self.browser = self._pw.chromium.launch(
             executable_path=args.chromium, headless=True, args=flags)
         self.version = self.browser.version
+        # CPU time of every browser process (renderers with their workers, the GPU process
+        # where SwiftShader runs MediaPipe's WebGL): a load-robust cost next to latency.
+        self._cdp = self.browser.new_browser_cdp_session()
         self.external: list = []
         self.console: list = []
         self.context = None
@@ -203,13 +208,25 @@ class BrowserRun:
                 if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: self.console.append(f"{tag}: pageerror {e}"))
         config = dict(cfg, system=system, mode=mode)
+        before = self.cpu_times()
         page.goto(f"{self.base}/bench/index.html#" + urllib.parse.quote(json.dumps(config)))
         try:
             start = page.evaluate("() => bench.start")
         except Exception as e:  # playwright.Error: the page's exception text
             raise BenchError(f"{tag} failed to start: {e}\n" + "\n".join(self.console[-10:])) \
                 from e
+        start["cold"]["cpu_ms"] = round(self.cpu_ms(before, self.cpu_times()), 1)
         return page, start
+
+    def cpu_times(self) -> dict:
+        info = self._cdp.send("SystemInfo.getProcessInfo")["processInfo"]
+        return {(p["type"], p["id"]): float(p["cpuTime"]) for p in info}
+
+    @staticmethod
+    def cpu_ms(before: dict, after: dict) -> float:
+        """CPU milliseconds all browser processes used between two ``cpu_times`` (a
+        process that started in between counts whole; one that ended is dropped)."""
+        return 1e3 * sum(t - before.get(k, 0.0) for k, t in after.items())
 
     def gpu_adapter(self) -> bool:
         page = self.context.new_page()
@@ -229,15 +246,19 @@ class BrowserRun:
             self._pw.stop()
 
 
-def frame_loop(pages: dict, n: int, first: dict, progress: str) -> dict:
-    """Frames 1..n-1 to every page, alternating which system goes first."""
+def frame_loop(run: BrowserRun, pages: dict, n: int, first: dict, progress: str) -> dict:
+    """Frames 1..n-1 to every page, alternating which system goes first. Each record gets
+    ``cpu_ms``: CPU time of all browser processes while that frame ran."""
     records = {name: [first[name]] for name in pages}
     names = list(pages)
     t0 = time.time()
     for i in range(1, n):
         order = names if i % 2 else names[::-1]
         for name in order:
-            records[name].append(pages[name].evaluate("(i) => bench.frame(i)", i))
+            before = run.cpu_times()
+            rec = pages[name].evaluate("(i) => bench.frame(i)", i)
+            rec["cpu_ms"] = run.cpu_ms(before, run.cpu_times())
+            records[name].append(rec)
         if i % 10 == 0 or i == n - 1:
             per = ", ".join(f"{k} {records[k][-1]['ms']:.0f} ms" for k in names)
             log(f"{progress}: frame {i + 1}/{n} ({per}; {time.time() - t0:.0f} s)")
@@ -258,6 +279,9 @@ def summarise_run(records: list, warmup: int, with_stages: bool) -> dict:
     ms = [r["ms"] for r in records]
     run = {"latency": bench_stats.latency_summary(ms, warmup),
            "per_frame_ms": [round(v, 2) for v in ms]}
+    cpu = [r["cpu_ms"] for r in records[warmup:] if r.get("cpu_ms") is not None]
+    if cpu:
+        run["cpu"] = bench_stats.cpu_summary(cpu, ms[warmup:])
     if with_stages:
         run["stages"] = bench_stats.stage_summary(records, warmup)
     detector = sum(1 for r in records if r.get("stages") and "detector" in r["stages"])
@@ -283,7 +307,7 @@ def run_browser(args, base: str, systems: list, modes: list, n: int, report: dic
                 "backend webgpu: this browser has no WebGPU adapter (no GPU, or WebGPU off "
                 "in headless Chromium); ours was not run")
             report["systems"]["ours"] = {"skipped": "no WebGPU adapter"}
-            systems = [s for s in systems if s != "ours"]
+            systems = [s for s in systems if s not in ("ours", "baseline")]
         cold_done = set()
         for m, mode in enumerate(modes):
             mode_systems = [s for s in systems if not (s == "mediapipe" and mode == "image")]
@@ -308,7 +332,7 @@ def run_browser(args, base: str, systems: list, modes: list, n: int, report: dic
                     f"loading began (first frame {start['first']['ms']:.0f} ms)")
             if not pages:
                 continue
-            recs = frame_loop(pages, n, first, f"{mode} mode")
+            recs = frame_loop(run, pages, n, first, f"{mode} mode")
             records[mode] = recs
             for page in pages.values():
                 page.close()
@@ -347,11 +371,12 @@ def run_native(args, unique: list, sequence: list, modes: list) -> dict:
         t_init = time.perf_counter()
         recs = []
         for i, k in enumerate(sequence):
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             r = tracker.process(unique[k], timestamp=i / FPS)
             ms = (time.perf_counter() - t1) * 1e3
             recs.append({
                 "ms": ms,
+                "cpu_ms": (time.process_time() - c1) * 1e3,
                 "pose": None if r.pose_landmarks is None else r.pose_landmarks[:, :2].ravel().tolist(),
                 "left": None if r.left_hand_landmarks is None
                 else r.left_hand_landmarks[:, :2].ravel().tolist(),
@@ -375,6 +400,10 @@ def parse_args(argv=None):
                     help="frame directories, videos or images (their frames in order)")
     ap.add_argument("--count", type=int, default=0,
                     help="cycle/truncate the frames to this many (default: all, once)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="hold every input frame for this many frames (stills: both "
+                         "trackers settle on each photo; agreement then skips the first "
+                         "frame of each still, where tracking from the previous one differs)")
     ap.add_argument("--warmup", type=int, default=5,
                     help="frames left out of the latency statistics (default 5)")
     ap.add_argument("--model", choices=list(COMPLEXITY), default="full")
@@ -395,6 +424,10 @@ def parse_args(argv=None):
                     help="bench files: our build, MediaPipe's files, frames (not committed)")
     ap.add_argument("--ours-dist", type=Path,
                     help="use this existing web build instead of building one")
+    ap.add_argument("--baseline", type=Path,
+                    help="another web build of ours (e.g. before a change), run as system "
+                         "'baseline' beside the others, frames interleaved: before/after "
+                         "numbers under the same conditions")
     ap.add_argument("--chromium", default=CHROMIUM)
     ap.add_argument("--chromium-flag", action="append",
                     help="extra Chromium flag (repeatable)")
@@ -450,12 +483,13 @@ def bench(args) -> dict:
         "revision": git_revision(),
         "machine": machine_info(),
         "config": {"model": args.model, "hands": args.hands, "body_model": args.body_model,
+                   "repeat": args.repeat,
                    "threads": args.threads, "backend": args.backend, "modes": args.modes,
                    "warmup": args.warmup},
         "notes": [],
         "systems": {},
     }
-    unique, sequence, sources = load_frames(args.frames, args.count)
+    unique, sequence, sources = load_frames(args.frames, args.count, args.repeat)
     n = len(sequence)
     if n <= args.warmup:
         raise BenchError(f"{n} frames but --warmup {args.warmup}: nothing left to time")
@@ -480,6 +514,8 @@ def bench(args) -> dict:
             records.setdefault(mode, {})["native"] = res["records"]
 
     browser_systems = [s for s in ("mediapipe", "ours") if s in args.systems]
+    if args.baseline:
+        browser_systems.append("baseline")
     if browser_systems:
         workdir = args.workdir.resolve()
         roots = {"/bench/": prepare_page(workdir)}
@@ -488,6 +524,8 @@ def bench(args) -> dict:
             roots["/mediapipe/"] = prepare_mediapipe(workdir)
         if "ours" in browser_systems:
             roots["/ours/"] = prepare_ours(workdir, args.ours_dist)
+        if args.baseline:
+            roots["/baseline/"] = prepare_ours(workdir, args.baseline.resolve())
         server, base = serve.start(roots["/bench/"], isolate=args.threads > 1, mounts=roots)
         base = base.rstrip("/")
         report["config"]["cross_origin_isolated"] = args.threads > 1
@@ -498,7 +536,8 @@ def bench(args) -> dict:
             server.server_close()
         for mode, recs in browser.items():
             for s, r in recs.items():
-                report["systems"][s][mode] = summarise_run(r, args.warmup, s == "ours")
+                report["systems"][s][mode] = summarise_run(r, args.warmup,
+                                                           s in ("ours", "baseline"))
                 records.setdefault(mode, {})[s] = r
     if args.landmarks:
         report["landmarks"] = {
@@ -506,21 +545,31 @@ def bench(args) -> dict:
                    for s in recs}
             for mode, recs in records.items()}
 
+    # Agreement: with --repeat, leave out the first frame of each still (it is tracked from
+    # the previous photo's ROI, which both systems then drop in their own way).
+    keep = [args.repeat <= 1 or i == 0 or sequence[i] == sequence[i - 1]
+            for i in range(len(sequence))]
     # Ratios and agreement, per mode.
     report["ratios"], report["agreement"] = {}, {}
     for mode, recs in records.items():
         med = {s: report["systems"][s][mode]["latency"].get("median_ms") for s in recs}
         ratios = {}
-        for a, b in (("ours", "mediapipe"), ("ours", "native"), ("mediapipe", "native")):
+        for a, b in (("ours", "mediapipe"), ("ours", "native"), ("mediapipe", "native"),
+                     ("ours", "baseline")):
             if med.get(a) and med.get(b):
                 ratios[f"{a}_over_{b}"] = round(med[a] / med[b], 4)
                 ratios[f"{a}_over_{b}_paired"] = bench_stats.paired_ratio(
                     [r["ms"] for r in recs[a]], [r["ms"] for r in recs[b]], args.warmup)
+        cpu = {s: (report["systems"][s][mode].get("cpu") or {}).get("mean_ms") for s in recs}
+        for a, b in (("ours", "mediapipe"), ("ours", "native"), ("ours", "baseline")):
+            if cpu.get(a) and cpu.get(b):
+                ratios[f"cpu_{a}_over_{b}"] = round(cpu[a] / cpu[b], 4)
         report["ratios"][mode] = ratios
         pairs = {}
-        for a, b in (("ours", "mediapipe"), ("native", "mediapipe"), ("ours", "native")):
+        for a, b in (("ours", "mediapipe"), ("native", "mediapipe"), ("ours", "native"),
+                     ("ours", "baseline")):
             if a in recs and b in recs:
-                pairs[f"{a}_vs_{b}"] = bench_stats.agreement(recs[b], recs[a], sizes)
+                pairs[f"{a}_vs_{b}"] = bench_stats.agreement(recs[b], recs[a], sizes, keep)
         report["agreement"][mode] = pairs
     video = report["ratios"].get("video", {})
     report["ratio_ours_over_mediapipe"] = video.get("ours_over_mediapipe")

@@ -130,9 +130,12 @@ const mediapipe = {
 };
 
 // ------------------------------------------------------------------------- ours
+// "baseline" is another build of ours (bench.py --baseline DIR), e.g. before a change.
+const oursRoot = cfg.system === "baseline" ? "../baseline/" : "../ours/";
+
 const ours = {
   async load() {
-    await loadScript("../ours/blazepose-holistic.js");
+    await loadScript(oursRoot + "blazepose-holistic.js");
   },
   async init() {
     const options = {
@@ -141,7 +144,7 @@ const ours = {
       enableHands: cfg.hands,
       backend: cfg.backend,
       numThreads: cfg.threads,
-      baseUrl: "../ours/",
+      baseUrl: oursRoot,
       // Start-up timeline: when each load stage (and each model's session) began.
       onProgress: (e) => {
         const key = e.detail ? `${e.stage}:${e.detail}` : e.stage;
@@ -174,7 +177,7 @@ const ours = {
   },
 };
 
-const system = { mediapipe, ours }[cfg.system];
+const system = { mediapipe, ours, baseline: ours }[cfg.system];
 
 // ------------------------------------------------------------------------- the runs
 async function frame(i) {

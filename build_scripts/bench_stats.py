@@ -34,6 +34,21 @@ def latency_summary(ms: list, warmup: int) -> dict:
     }
 
 
+def cpu_summary(cpu_ms: list, wall_ms: list) -> dict:
+    """CPU time per frame (all browser processes, or the native process): unlike latency
+    it hardly moves when other jobs take the machine's cores, so A/B comparisons on a
+    shared machine rest on it. ``cpu_over_wall`` > 1 means more than one core worked."""
+    cpu = np.asarray(cpu_ms, np.float64)
+    wall = float(np.sum(wall_ms))
+    return {
+        "median_ms": round(float(np.median(cpu)), 2),
+        "mean_ms": round(float(cpu.mean()), 2),
+        "cpu_over_wall": round(float(cpu.sum()) / wall, 3) if wall > 0 else None,
+        "about": "CPU time of all browser processes (10 ms ticks, so per-frame values are "
+                 "coarse; their mean is unbiased) / of the native process, per timed frame",
+    }
+
+
 def stage_summary(records: list, warmup: int) -> dict:
     """Per-stage medians of ours' ``timings`` (worker side) after warm-up, plus the
     main-thread <-> worker share: send-to-result latency minus the worker's total.
@@ -91,17 +106,21 @@ def _dist_summary(values: list) -> dict:
     }
 
 
-def agreement(reference: list, other: list, sizes: list, skip: int = 0) -> dict:
+def agreement(reference: list, other: list, sizes: list, keep: list | None = None) -> dict:
     """Landmark distance of ``other`` from ``reference``, in pixels divided by the torso size
     (mid-shoulder to mid-hip) of the reference pose on that frame; body (33 points) and
-    hands (21 points, per side where both found the hand), over frames ``skip``: on.
+    hands (21 points, per side where both found the hand), over the frames ``keep`` marks
+    (default all).
 
     Also counts the frames where only one of the two found a pose / a hand.
     """
     body, hands = [], []
     counts = {"frames": 0, "both_pose": 0, "reference_only_pose": 0, "other_only_pose": 0,
               "both_hands": 0, "reference_only_hand": 0, "other_only_hand": 0}
-    for ref, oth, size in list(zip(reference, other, sizes))[skip:]:
+    keep = keep if keep is not None else [True] * len(sizes)
+    for ref, oth, size, use in zip(reference, other, sizes, keep):
+        if not use:
+            continue
         counts["frames"] += 1
         rp, op = _xy(ref.get("pose"), size), _xy(oth.get("pose"), size)
         if rp is None or op is None:
@@ -150,7 +169,7 @@ def _fmt(v, digits=1) -> str:
 def table(report: dict) -> str:
     lines = []
     head = (f"{'system':<10} {'mode':<6} {'median ms':>10} {'p90 ms':>9} {'max ms':>9} "
-            f"{'fps':>7} {'cold s':>7} {'warm s':>7}")
+            f"{'fps':>7} {'cpu ms':>8} {'cold s':>7} {'warm s':>7}")
     lines.append(head)
     lines.append("-" * len(head))
     for name, sysrep in report["systems"].items():
@@ -167,9 +186,10 @@ def table(report: dict) -> str:
                 lines.append(f"{name:<10} {mode:<6} skipped: {run['skipped']}")
                 continue
             lat = run["latency"]
+            cpu = (run.get("cpu") or {}).get("mean_ms")
             lines.append(
                 f"{name:<10} {mode:<6} {_fmt(lat.get('median_ms')):>10} {_fmt(lat.get('p90_ms')):>9} "
-                f"{_fmt(lat.get('max_ms')):>9} {_fmt(lat.get('fps'), 2):>7} "
+                f"{_fmt(lat.get('max_ms')):>9} {_fmt(lat.get('fps'), 2):>7} {_fmt(cpu):>8} "
                 f"{_fmt(cold / 1e3 if cold else None, 2):>7} {_fmt(warm / 1e3 if warm else None, 2):>7}"
             )
             cold = warm = None  # once per system
@@ -189,9 +209,11 @@ def table(report: dict) -> str:
                 f"{_fmt(h.get('p90'), 4)} (torso units; pose in both {c['both_pose']}/"
                 f"{c['frames']} frames, hands in both {c['both_hands']})"
             )
-    stages = (report["systems"].get("ours") or {}).get("video", {}).get("stages")
-    if stages:
-        lines.append("ours, video mode, per-stage medians (ms): " + ", ".join(
+    for name in ("ours", "baseline"):
+        stages = (report["systems"].get(name) or {}).get("video", {}).get("stages")
+        if not stages:
+            continue
+        lines.append(f"{name}, video mode, per-stage medians (ms): " + ", ".join(
             f"{k} {v['median_ms']:.1f}" + (f" ({v['frames']} fr)" if k == "detector" else "")
             for k, v in stages.items()))
     for note in report.get("notes", []):
