@@ -4,7 +4,8 @@
 
 Inputs: web/src (our JavaScript), web/node_modules (npm ci of web/package-lock.json:
 esbuild, @pyodide/pyodide 0.17.1, onnxruntime-web 1.30), py_src (our Python package),
-models/manifest.json + the converted models (``./run models``). No network.
+models/manifest.json ($BPH_MANIFEST or --manifest overrides it) + the converted models
+(``./run models``). No network.
 
 Output layout (all paths relative to the bundle, which resolves them from its own URL):
 
@@ -180,9 +181,14 @@ def model_dir() -> Path:
     return Path(os.environ.get("BPH_MODEL_DIR", cache / "models"))
 
 
+def manifest_path() -> Path:
+    # Like blazepose_holistic.model_store: $BPH_MANIFEST overrides models/manifest.json.
+    return Path(os.environ.get("BPH_MANIFEST", ROOT / "models" / "manifest.json"))
+
+
 def copy_models(out: Path) -> dict:
-    manifest_path = ROOT / "models" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
+    mpath = manifest_path()
+    manifest = json.loads(mpath.read_text())
     models = manifest.get("models", {})
     missing_required = [m for m in DEFAULT_MODELS if m not in models and m != "lifter"]
     if missing_required:
@@ -193,13 +199,13 @@ def copy_models(out: Path) -> dict:
         if entry is None:
             continue  # e.g. the lifter before it is trained: the bundle runs without it
         src = None
-        for folder in (manifest_path.parent, model_dir()):
+        for folder in (mpath.parent, model_dir()):
             if (folder / entry["file"]).is_file():
                 src = folder / entry["file"]
                 break
         if src is None:
             raise BuildError(f"model file {entry['file']} for {name!r} not found in "
-                             f"{manifest_path.parent} or {model_dir()}; run `./run models`")
+                             f"{mpath.parent} or {model_dir()}; run `./run models`")
         data = src.read_bytes()
         if sha256(data) != entry["sha256"]:
             raise BuildError(f"{src} does not match its manifest sha256; run `./run models`")
@@ -287,7 +293,11 @@ def _mb(n: int) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Build web/dist (see module docstring).")
     ap.add_argument("--out", type=Path, default=WEB / "dist")
+    ap.add_argument("--manifest", type=Path, help="model manifest (default: $BPH_MANIFEST or "
+                    "models/manifest.json)")
     args = ap.parse_args(argv)
+    if args.manifest:
+        os.environ["BPH_MANIFEST"] = str(args.manifest.resolve())
     try:
         report = build(args.out)
     except BuildError as e:

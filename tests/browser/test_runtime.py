@@ -326,8 +326,9 @@ def webm_clip(raw_dir):
 
 
 def test_every_frame_type_gives_the_same_result(app, webm_clip):
-    """HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, ImageBitmap, VideoFrame and
-    ImageData reach the worker as the same pixels; an HTMLVideoElement is tracked too."""
+    """HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, ImageBitmap, VideoFrame,
+    ImageData and MediaPipe's {image: frame} reach the worker as the same pixels; an
+    HTMLVideoElement is tracked too."""
     out = app.page.evaluate("""async (clip) => {
         if (!bph.trackers.still) await bph.create('still', {staticImageMode: true});
         const t = bph.trackers.still;
@@ -342,7 +343,8 @@ def test_every_frame_type_gives_the_same_result(app, webm_clip):
         const bitmap = await createImageBitmap(img);
         const frame = new VideoFrame(canvas, {timestamp: 0});
         const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-        const sources = {image: img, canvas, offscreen: off, bitmap, videoFrame: frame, imageData: data};
+        const sources = {image: img, canvas, offscreen: off, bitmap, videoFrame: frame, imageData: data,
+                         mediapipeStyle: {image: canvas}};
         const out = {};
         for (const [name, src] of Object.entries(sources)) {
             const r = await t.send(src, 0);
@@ -370,7 +372,7 @@ def test_every_frame_type_gives_the_same_result(app, webm_clip):
     }""", webm_clip)
     ref = np.array(out["imageData"])
     assert ref.shape == (33, 3)
-    for name in ("image", "canvas", "offscreen", "bitmap", "videoFrame"):
+    for name in ("image", "canvas", "offscreen", "bitmap", "videoFrame", "mediapipeStyle"):
         assert out[name] is not None, name
         assert np.max(np.abs(np.array(out[name]) - ref)) < 1e-9, name
     assert out["intact"]

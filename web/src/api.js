@@ -107,6 +107,8 @@ function has(name) {
 /** Frame -> {payload, transfer} for the worker; never modifies or closes the caller's frame. */
 async function capture(frame) {
   if (frame == null) throw new TypeError("send() needs a frame");
+  // MediaPipe's solutions take {image: frame}; accept that too.
+  if (frame.image !== undefined && Object.getPrototypeOf(frame) === Object.prototype) frame = frame.image;
   if (has("ImageData") && frame instanceof ImageData) {
     const copy = new Uint8Array(frame.data); // the caller keeps theirs
     return {

@@ -184,7 +184,7 @@ export declare class HolisticTracker {
   readonly info: TrackerInfo;
   /** At most one frame is processed and one waits; a newer frame replaces the waiting
    * one, whose promise resolves with a DroppedFrame. Default timestamp: performance.now(). */
-  send(frame: Frame, timestampMs?: number): Promise<Results | DroppedFrame>;
+  send(frame: Frame | { image: Frame }, timestampMs?: number): Promise<Results | DroppedFrame>;
   onResults(callback: ((results: Results) => void) | null): this;
   reset(): Promise<void>;
   stats(): Promise<WorkerStats>;
