@@ -11,6 +11,12 @@ ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
 sys.path.insert(0, str(ROOT / "build_scripts"))  # serve.py
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
 
 class PageSession:
     """A page plus a record of every request it (and its workers) made."""

@@ -10,13 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from bph_browser import DIST, ROOT, PageSession
+from bph_browser import CHROMIUM, CHROMIUM_ARGS, DIST, ROOT, PageSession
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 # The page's helpers: fetch raw RGBA as ImageData, run a list of frames through a tracker.
 PAGE_HELPERS = """
 window.bph = {
