@@ -42,7 +42,10 @@ OPTION_NAMES = tuple(f.name for f in dataclasses.fields(Options))
 def _as_array(buffer, dtype: str, shape) -> np.ndarray:
     if dtype not in _DTYPES:
         raise PipelineError(f"unsupported tensor type {dtype!r} from the inference engine")
-    if hasattr(buffer, "to_py"):  # Pyodide JsProxy of a TypedArray -> memoryview
+    # A Pyodide JsProxy of a TypedArray: newer Pyodides have to_memoryview(), 0.17 to_py().
+    if hasattr(buffer, "to_memoryview"):
+        buffer = buffer.to_memoryview()
+    elif hasattr(buffer, "to_py"):
         buffer = buffer.to_py()
     array = np.frombuffer(buffer, dtype=_DTYPES[dtype])
     shape = tuple(int(d) for d in shape)

@@ -412,32 +412,30 @@ def test_threads_when_cross_origin_isolated(browser, dist, raw_dir, photo):
     assert np.max(np.abs(np.array(out["pose"]) - py.pose_landmarks)) < 1e-4
 
 
-def test_esm_example_camera_loop_drops_frames_instead_of_queueing(server):
+def test_esm_example_camera_loop_drops_frames_instead_of_queueing(playwright_session, server):
     """The ESM example's camera loop (Chromium's fake camera) sends a frame every animation
     frame without waiting: most are dropped, the tracker keeps up, nothing piles up."""
     from bph_browser import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
 
     args = CHROMIUM_ARGS + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        try:
-            s = PageSession(b, server)
-            s.context.grant_permissions(["camera"], origin=server.rstrip("/"))
-            s.page.goto(server + "examples/esm.html")
-            s.page.wait_for_function("window.demo && window.demo.status !== 'loading'")
-            assert s.page.evaluate("demo.status") == "ready", s.page.evaluate("demo.error")
-            s.page.click("#camera")
-            s.page.wait_for_function("demo.frames >= 8", timeout=120_000)
-            out = s.page.evaluate("""async () => {
-                const a = {frames: demo.frames, dropped: demo.dropped};
-                await new Promise((r) => setTimeout(r, 2000));
-                const stats = await tracker.stats();
-                return {a, b: {frames: demo.frames, dropped: demo.dropped}, stats};
-            }""")
-            assert s.external_requests() == []
-        finally:
-            b.close()
+    b = playwright_session.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+    try:
+        s = PageSession(b, server)
+        s.context.grant_permissions(["camera"], origin=server.rstrip("/"))
+        s.page.goto(server + "examples/esm.html")
+        s.page.wait_for_function("window.demo && window.demo.status !== 'loading'")
+        assert s.page.evaluate("demo.status") == "ready", s.page.evaluate("demo.error")
+        s.page.click("#camera")
+        s.page.wait_for_function("demo.frames >= 8", timeout=120_000)
+        out = s.page.evaluate("""async () => {
+            const a = {frames: demo.frames, dropped: demo.dropped};
+            await new Promise((r) => setTimeout(r, 2000));
+            const stats = await tracker.stats();
+            return {a, b: {frames: demo.frames, dropped: demo.dropped}, stats};
+        }""")
+        assert s.external_requests() == []
+    finally:
+        b.close()
     a, later = out["a"], out["b"]
     assert later["frames"] > a["frames"], "the loop stopped"
     assert later["dropped"] > later["frames"], "a 60 Hz loop should outrun the tracker"

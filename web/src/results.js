@@ -28,7 +28,7 @@ function rect(data) {
 function rows(data, shape) {
   const [n, c] = shape;
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = Array.from(data.subarray(i * c, (i + 1) * c));
+  for (let i = 0; i < n; i++) out[i] = Array.prototype.slice.call(data, i * c, (i + 1) * c);
   return out;
 }
 

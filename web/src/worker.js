@@ -27,7 +27,11 @@ def _bph_install(data, name):
     # A pure-Python wheel is a zip whose top level belongs in site-packages.
     target = sysconfig.get_paths()["purelib"]
     os.makedirs(target, exist_ok=True)
-    with zipfile.ZipFile(io.BytesIO(bytes(data.to_py() if hasattr(data, "to_py") else data))) as zf:
+    if hasattr(data, "to_bytes"):  # newer Pyodides
+        data = data.to_bytes()
+    elif hasattr(data, "to_py"):  # Pyodide 0.17: a memoryview
+        data = bytes(data.to_py())
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         bad = [n for n in zf.namelist() if n.startswith("/") or ".." in n.split("/")]
         if bad:
             raise ValueError("unsafe path in wheel %s: %s" % (name, bad[0]))
@@ -335,11 +339,20 @@ async function init(msg) {
   } finally {
     makeBridge.destroy();
   }
-  const pyModels = JSON.parse(bridge.models_json());
+  // Each attribute read of a PyProxy returns a new proxy (a bound method): destroy it.
+  const callOnce = (name) => {
+    const method = bridge[name];
+    try {
+      return method();
+    } finally {
+      method.destroy();
+    }
+  };
+  const pyModels = JSON.parse(callOnce("models_json"));
   if (String(pyModels) !== String(models)) {
     throw namedError("PipelineError", `the worker loaded [${models}] but the Python pipeline requests [${pyModels}]`);
   }
-  const jointNames = JSON.parse(bridge.joint_names_json());
+  const jointNames = JSON.parse(callOnce("joint_names_json"));
   const liveObjects = py.globals.get("_bph_live_objects");
   state = {
     py,
@@ -531,7 +544,7 @@ function stats() {
   return {
     frames: state ? state.frames : 0,
     wasmMemoryBytes: wasmMemoryBytes(),
-    pyodideHeapBytes: state ? state.py._module.HEAP8.length : 0,
+    pyodideHeapBytes: state && state.py._module && state.py._module.HEAP8 ? state.py._module.HEAP8.length : 0,
     pythonObjects: state ? state.liveObjects() : 0,
     liveProxies: state ? state.liveProxies : 0,
   };
