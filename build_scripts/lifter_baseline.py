@@ -85,8 +85,10 @@ def _torso_frames(p):
 def _hand_frame(p, side, use_hand):
     """Palm frame from hand landmarks (use_hand (N,) bool) or the pose's hand points."""
     h = side + "_hand."
-    hand = _frame(p[:, _L[h + "middle_finger_mcp"]] - p[:, _L[h + "wrist"]],
-                  p[:, _L[h + "index_finger_mcp"]] - p[:, _L[h + "pinky_mcp"]])
+    # A missing hand's points all sit on the wrist: its frame is NaN and replaced below.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hand = _frame(p[:, _L[h + "middle_finger_mcp"]] - p[:, _L[h + "wrist"]],
+                      p[:, _L[h + "index_finger_mcp"]] - p[:, _L[h + "pinky_mcp"]])
     pose_mid = 0.5 * (p[:, _L[side + "_index"]] + p[:, _L[side + "_pinky"]])
     pose = _frame(pose_mid - p[:, _L[side + "_wrist"]],
                   p[:, _L[side + "_index"]] - p[:, _L[side + "_pinky"]])

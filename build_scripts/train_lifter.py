@@ -200,7 +200,8 @@ def main(argv=None):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        running = float(loss) if running is None else 0.98 * running + 0.02 * float(loss)
+        value = float(loss.detach())
+        running = value if running is None else 0.98 * running + 0.02 * value
         if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
             model.eval()
             metrics = evaluate(model, val)
