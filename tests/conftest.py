@@ -39,3 +39,15 @@ def build_python() -> str:
     if not exe:
         pytest.fail("BPH_BUILD_PYTHON is not set: run the suite through ./run test")
     return exe
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    """The one Playwright driver of the test session: browser, demo and benchmark tests all
+    share it, because a second sync_playwright() cannot start while one is running."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("/usr/bin/chromium not found: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as p:
+        yield p

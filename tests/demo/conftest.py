@@ -53,16 +53,8 @@ def server(dist, test_files):
 
 
 @pytest.fixture(scope="session")
-def playwright_instance():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance):
-    b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+def browser(playwright_session):
+    b = playwright_session.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
     yield b
     b.close()
 
