@@ -246,19 +246,16 @@ class BrowserRun:
             self._pw.stop()
 
 
-def frame_loop(run: BrowserRun, pages: dict, n: int, first: dict, progress: str) -> dict:
-    """Frames 1..n-1 to every page, alternating which system goes first. Each record gets
-    ``cpu_ms``: CPU time of all browser processes while that frame ran."""
-    records = {name: [first[name]] for name in pages}
-    names = list(pages)
+def frame_loop(runners: dict, n: int, first: dict, progress: str) -> dict:
+    """Frames 1..n-1 through every system (``runners``: name -> frame(i) -> record),
+    alternating which goes first, so a busy phase of the shared machine hits all."""
+    records = {name: [first[name]] for name in runners}
+    names = list(runners)
     t0 = time.time()
     for i in range(1, n):
         order = names if i % 2 else names[::-1]
         for name in order:
-            before = run.cpu_times()
-            rec = pages[name].evaluate("(i) => bench.frame(i)", i)
-            rec["cpu_ms"] = run.cpu_ms(before, run.cpu_times())
-            records[name].append(rec)
+            records[name].append(runners[name](i))
         if i % 10 == 0 or i == n - 1:
             per = ", ".join(f"{k} {records[k][-1]['ms']:.0f} ms" for k in names)
             log(f"{progress}: frame {i + 1}/{n} ({per}; {time.time() - t0:.0f} s)")
@@ -291,35 +288,107 @@ def summarise_run(records: list, warmup: int, with_stages: bool) -> dict:
     return run
 
 
-def run_browser(args, base: str, systems: list, modes: list, n: int, report: dict) -> dict:
-    flags = CHROMIUM_FLAGS[:] if not args.browser_gpu else \
-        [f for f in CHROMIUM_FLAGS if f != "--disable-gpu"]
-    flags += args.chromium_flag or []
-    cfg = browser_config(args)
+def browser_frame(run: BrowserRun, page):
+    """frame(i) for a page; ``cpu_ms``: CPU time of all browser processes meanwhile."""
+    def frame(i: int) -> dict:
+        before = run.cpu_times()
+        rec = page.evaluate("(i) => bench.frame(i)", i)
+        rec["cpu_ms"] = run.cpu_ms(before, run.cpu_times())
+        return rec
+    return frame
+
+
+class NativeSystem:
+    """``HolisticTracker`` (CPython + onnxruntime, the same ONNX models and options) on the
+    same RGBA arrays, in this process; ``cpu_ms`` is this process's CPU time."""
+
+    def __init__(self, args, unique: list, sequence: list):
+        from blazepose_holistic.model_store import ModelStore
+
+        self.args, self.unique, self.sequence = args, unique, sequence
+        body = {"on": True, "off": False}.get(args.body_model)
+        self.body = ("lifter" in ModelStore().models) if body is None else body
+        self.tracker = None
+
+    def start(self, mode: str) -> tuple:
+        from blazepose_holistic.tracker import HolisticTracker
+
+        if self.tracker is not None:
+            self.tracker.close()
+        t0 = time.perf_counter()
+        self.tracker = HolisticTracker(
+            model_complexity=COMPLEXITY[self.args.model], static_image_mode=(mode == "image"),
+            enable_hands=self.args.hands == "on", enable_body_model=self.body,
+            threads=self.args.threads)
+        init_ms = (time.perf_counter() - t0) * 1e3
+        first = self.frame(0)
+        cold = {"cold_start_ms": round((time.perf_counter() - t0) * 1e3, 1),
+                "init_ms": round(init_ms, 1), "first_frame_ms": round(first["ms"], 1),
+                "about": "onnxruntime sessions created + first frame", "options_mode": mode}
+        return first, cold
+
+    def frame(self, i: int) -> dict:
+        t1, c1 = time.perf_counter(), time.process_time()
+        r = self.tracker.process(self.unique[self.sequence[i]], timestamp=i / FPS)
+        ms = (time.perf_counter() - t1) * 1e3
+
+        def xy(a):
+            return None if a is None else np.asarray(a)[:, :2].ravel().tolist()
+
+        return {"ms": ms, "cpu_ms": (time.process_time() - c1) * 1e3,
+                "pose": xy(r.pose_landmarks), "left": xy(r.left_hand_landmarks),
+                "right": xy(r.right_hand_landmarks), "stages": dict(r.timings_ms)}
+
+    def close(self) -> None:
+        if self.tracker is not None:
+            self.tracker.close()
+
+
+def run_systems(args, base, browser_systems: list, native, modes: list, n: int,
+                report: dict) -> dict:
+    """Every mode: start each system (cold, then warm for later modes), then the frames
+    through all of them, interleaved. Returns {mode: {system: [records]}}."""
     records: dict = {}
-    run = BrowserRun(base, args, flags)
-    report["machine"]["chromium"] = run.version
-    report["config"]["chromium_flags"] = flags
+    run = None
+    if browser_systems:
+        flags = CHROMIUM_FLAGS[:] if not args.browser_gpu else \
+            [f for f in CHROMIUM_FLAGS if f != "--disable-gpu"]
+        flags += args.chromium_flag or []
+        run = BrowserRun(base, args, flags)
+        report["machine"]["chromium"] = run.version
+        report["config"]["chromium_flags"] = flags
+    cfg = browser_config(args)
     try:
-        run.new_context()
-        if args.backend == "webgpu" and "ours" in systems and not run.gpu_adapter():
-            report["notes"].append(
-                "backend webgpu: this browser has no WebGPU adapter (no GPU, or WebGPU off "
-                "in headless Chromium); ours was not run")
-            report["systems"]["ours"] = {"skipped": "no WebGPU adapter"}
-            systems = [s for s in systems if s not in ("ours", "baseline")]
+        if run is not None:
+            run.new_context()
+            if args.backend == "webgpu" and "ours" in browser_systems and not run.gpu_adapter():
+                report["notes"].append(
+                    "backend webgpu: this browser has no WebGPU adapter (no GPU, or WebGPU "
+                    "off in headless Chromium); ours was not run")
+                for s in ("ours", "baseline"):
+                    if s in browser_systems:
+                        report["systems"][s] = {"skipped": "no WebGPU adapter"}
+                browser_systems = [s for s in browser_systems if s not in ("ours", "baseline")]
         cold_done = set()
         for m, mode in enumerate(modes):
-            mode_systems = [s for s in systems if not (s == "mediapipe" and mode == "image")]
-            if mode == "image" and "mediapipe" in systems:
+            mode_systems = [s for s in browser_systems
+                            if not (s == "mediapipe" and mode == "image")]
+            if mode == "image" and "mediapipe" in browser_systems:
                 report["systems"].setdefault("mediapipe", {})["image"] = {
                     "skipped": "MediaPipe's JS solution has no static image mode; reset() "
                                "restarts its whole graph (20-35 s a frame here)"}
-            pages, first = {}, {}
+            runners, first, pages = {}, {}, []
+            if native is not None:
+                first["native"], cold = native.start(mode)
+                entry = report["systems"].setdefault("native", {})
+                entry.setdefault("cold_start", cold)
+                entry.setdefault("info", {"threads": args.threads, "body_model": native.body})
+                runners["native"] = native.frame
             for s in mode_systems:
                 log(f"{s}, {mode} mode: loading ({'warm' if s in cold_done else 'cold'} cache)")
                 page, start = run.open(s, mode, cfg)
-                pages[s], first[s] = page, start["first"]
+                pages.append(page)
+                runners[s], first[s] = browser_frame(run, page), start["first"]
                 entry = report["systems"].setdefault(s, {})
                 key = "warm_start" if s in cold_done else "cold_start"
                 entry[key] = dict(start["cold"], options_mode=mode)
@@ -330,16 +399,14 @@ def run_browser(args, base: str, systems: list, modes: list, n: int, report: dic
                 cold_done.add(s)
                 log(f"{s}: first result {start['cold']['cold_start_ms'] / 1e3:.1f} s after "
                     f"loading began (first frame {start['first']['ms']:.0f} ms)")
-            if not pages:
+            if not runners:
                 continue
-            recs = frame_loop(run, pages, n, first, f"{mode} mode")
-            records[mode] = recs
-            for page in pages.values():
+            records[mode] = frame_loop(runners, n, first, f"{mode} mode")
+            for page in pages:
                 page.close()
-            last_mode = m == len(modes) - 1
-            if last_mode and not args.no_warm:
-                # Warm start for systems that had no second page load yet.
-                for s in systems:
+            if m == len(modes) - 1 and not args.no_warm:
+                # Warm start for browser systems that had no second page load yet.
+                for s in browser_systems:
                     if "warm_start" in report["systems"].get(s, {}):
                         continue
                     log(f"{s}: warm start ({modes[0]} mode options)")
@@ -348,49 +415,13 @@ def run_browser(args, base: str, systems: list, modes: list, n: int, report: dic
                                                               options_mode=modes[0])
                     page.close()
     finally:
-        report["external_requests"] = sorted(set(run.external))
-        report["browser_console"] = run.console[-50:]
-        run.close()
+        if native is not None:
+            native.close()
+        if run is not None:
+            report["external_requests"] = sorted(set(run.external))
+            report["browser_console"] = run.console[-50:]
+            run.close()
     return records
-
-
-# --------------------------------------------------------------------------- native
-def run_native(args, unique: list, sequence: list, modes: list) -> dict:
-    from blazepose_holistic.model_store import ModelStore
-    from blazepose_holistic.tracker import HolisticTracker
-
-    body = {"on": True, "off": False}.get(args.body_model)
-    if body is None:
-        body = "lifter" in ModelStore().models
-    out = {}
-    for mode in modes:
-        t0 = time.perf_counter()
-        tracker = HolisticTracker(
-            model_complexity=COMPLEXITY[args.model], static_image_mode=(mode == "image"),
-            enable_hands=args.hands == "on", enable_body_model=body, threads=args.threads)
-        t_init = time.perf_counter()
-        recs = []
-        for i, k in enumerate(sequence):
-            t1, c1 = time.perf_counter(), time.process_time()
-            r = tracker.process(unique[k], timestamp=i / FPS)
-            ms = (time.perf_counter() - t1) * 1e3
-            recs.append({
-                "ms": ms,
-                "cpu_ms": (time.process_time() - c1) * 1e3,
-                "pose": None if r.pose_landmarks is None else r.pose_landmarks[:, :2].ravel().tolist(),
-                "left": None if r.left_hand_landmarks is None
-                else r.left_hand_landmarks[:, :2].ravel().tolist(),
-                "right": None if r.right_hand_landmarks is None
-                else r.right_hand_landmarks[:, :2].ravel().tolist(),
-                "stages": dict(r.timings_ms),
-            })
-            if i == 0:
-                first = (time.perf_counter() - t0) * 1e3
-        tracker.close()
-        out[mode] = {"records": recs, "init_ms": (t_init - t0) * 1e3, "cold_start_ms": first,
-                     "body_model": body}
-        log(f"native, {mode} mode: median {np.median([r['ms'] for r in recs]):.1f} ms")
-    return out
 
 
 # --------------------------------------------------------------------------- main
@@ -500,22 +531,11 @@ def bench(args) -> dict:
     sizes = [(unique[k].shape[1], unique[k].shape[0]) for k in sequence]
     log(f"{n} frames ({len(unique)} unique, {', '.join(report['frames']['sizes'])})")
 
-    records: dict = {}
-    if "native" in args.systems:
-        native = run_native(args, unique, sequence, args.modes)
-        entry = report["systems"]["native"] = {
-            "cold_start": {"cold_start_ms": round(native[args.modes[0]]["cold_start_ms"], 1),
-                           "init_ms": round(native[args.modes[0]]["init_ms"], 1),
-                           "about": "onnxruntime sessions created + first frame"},
-            "info": {"threads": args.threads, "body_model": native[args.modes[0]]["body_model"]},
-        }
-        for mode, res in native.items():
-            entry[mode] = summarise_run(res["records"], args.warmup, True)
-            records.setdefault(mode, {})["native"] = res["records"]
-
     browser_systems = [s for s in ("mediapipe", "ours") if s in args.systems]
     if args.baseline:
         browser_systems.append("baseline")
+    native = NativeSystem(args, unique, sequence) if "native" in args.systems else None
+    server = base = None
     if browser_systems:
         workdir = args.workdir.resolve()
         roots = {"/bench/": prepare_page(workdir)}
@@ -529,16 +549,16 @@ def bench(args) -> dict:
         server, base = serve.start(roots["/bench/"], isolate=args.threads > 1, mounts=roots)
         base = base.rstrip("/")
         report["config"]["cross_origin_isolated"] = args.threads > 1
-        try:
-            browser = run_browser(args, base, browser_systems, args.modes, n, report)
-        finally:
+    try:
+        records = run_systems(args, base, browser_systems, native, args.modes, n, report)
+    finally:
+        if server is not None:
             server.shutdown()
             server.server_close()
-        for mode, recs in browser.items():
-            for s, r in recs.items():
-                report["systems"][s][mode] = summarise_run(r, args.warmup,
-                                                           s in ("ours", "baseline"))
-                records.setdefault(mode, {})[s] = r
+    for mode, recs in records.items():
+        for s, r in recs.items():
+            report["systems"][s][mode] = summarise_run(r, args.warmup,
+                                                       s in ("ours", "baseline", "native"))
     if args.landmarks:
         report["landmarks"] = {
             mode: {s: [{k: r.get(k) for k in ("pose", "left", "right")} for r in recs[s]]
