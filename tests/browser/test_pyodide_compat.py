@@ -61,10 +61,14 @@ onmessage = async (e) => {
     await py.loadPackage(["numpy"]);
     self.wheel_bytes = new Uint8Array(await (await fetch(e.data.wheel)).arrayBuffer());
     py.runPython(`
-import io, sys, sysconfig, zipfile
+import importlib, io, os, sys, sysconfig, zipfile
 from js import wheel_bytes
 target = sysconfig.get_paths()["purelib"]
+os.makedirs(target, exist_ok=True)
 zipfile.ZipFile(io.BytesIO(bytes(wheel_bytes.to_py()))).extractall(target)
+if target not in sys.path:
+    sys.path.append(target)
+importlib.invalidate_caches()
 `);
     py.runPython("SKIP = " + JSON.stringify(e.data.skip));
     py.runPython(e.data.probe);
