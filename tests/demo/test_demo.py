@@ -430,8 +430,8 @@ def test_mirror_pose_is_an_involution_and_reflects_positions(sample_page):
     assert out["inv"] < 1e-9 and out["refl"] < 1e-9
 
 
-def test_camera_denied_and_granted(playwright_instance, server):
-    browser = playwright_instance.chromium.launch(
+def test_camera_denied_and_granted(playwright_session, server):
+    browser = playwright_session.chromium.launch(
         executable_path=CHROMIUM, args=FLAGS + ["--use-fake-device-for-media-stream"]
     )
     try:
