@@ -52,13 +52,10 @@ for p in (ROOT, ROOT / "py_src"):
         sys.path.insert(0, str(p))
 
 from build_scripts import bench_stats, serve  # noqa: E402
+from build_scripts.chromium import CHROMIUM  # noqa: E402
+from build_scripts.chromium import FLAGS as CHROMIUM_FLAGS  # noqa: E402
 from build_scripts.paths import MEDIAPIPE_PACKAGE  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 MEDIAPIPE_FILES = (
     "holistic.js", "holistic.binarypb", "holistic_solution_packed_assets_loader.js",
     "holistic_solution_packed_assets.data", "holistic_solution_simd_wasm_bin.js",

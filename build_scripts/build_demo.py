@@ -57,17 +57,9 @@ SAMPLE_CAMERA = {"position": [0.0, 1.0, 2.9], "target": [0.0, 0.8, 0.0], "fov": 
 # CMU's ASF length unit: 1/0.45 inch ("units length 0.45"), in metres.
 CMU_UNIT_M = 0.0254 / 0.45
 
-CHROMIUM = os.environ.get("BPH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT))
+from build_scripts.chromium import CHROMIUM  # noqa: E402
+from build_scripts.chromium import FLAGS as CHROMIUM_FLAGS  # noqa: E402
 
 # Files of demo/ the page bundle copies verbatim (demo.js is built from main.js).
 PAGE_FILES = ("index.html", "style.css")

@@ -11,11 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
 sys.path.insert(0, str(ROOT / "build_scripts"))  # serve.py
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from chromium import CHROMIUM  # noqa: E402,F401 (build_scripts/chromium.py)
+from chromium import FLAGS as CHROMIUM_ARGS  # noqa: E402,F401
 
 
 class PageSession:

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-CHROMIUM = os.environ.get("BPH_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from build_scripts.chromium import CHROMIUM, FLAGS  # noqa: F401 (re-exported for the tests)
+
 # Starting the tracker (Pyodide, numpy, models) takes ~10-30 s on 2 shared cores.
 LOAD_TIMEOUT_MS = 240_000
 

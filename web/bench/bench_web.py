@@ -25,8 +25,7 @@ sys.path.insert(0, str(ROOT / "build_scripts"))
 import serve  # noqa: E402
 
 CLIP = ROOT.parent / "shared" / "data" / "eval" / "posetrack18" / "videos" / "000001_mpiinew_test"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from chromium import FLAGS as ARGS  # noqa: E402 (build_scripts/chromium.py)
 
 PAGE = """
 <!doctype html><meta charset="utf-8"><script src="/blazepose-holistic.js"></script>
