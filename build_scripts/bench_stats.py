@@ -275,3 +275,72 @@ def plot_png(report: dict, path: Path) -> None:
         d.text((w - right - 200, top + 8 + 14 * k), label, fill=colour)
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path)
+
+
+# --------------------------------------------------------------------------- markdown
+_NAMES = {"ours": "ours (browser)", "baseline": "ours, baseline build",
+          "mediapipe": "MediaPipe Holistic (web)", "native": "native onnxruntime"}
+
+
+def _pct(fraction) -> str:
+    if fraction is None:
+        return "-"
+    return "<0.01%" if fraction < 1e-4 else f"{100 * fraction:.2f}%"
+
+
+def markdown(report: dict) -> str:
+    """The report as the markdown tables of docs/benchmark.md."""
+    out = ["| system | mode | median ms | p90 ms | max ms | FPS | CPU ms/frame | cold start s "
+           "| warm start s |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, sysrep in report["systems"].items():
+        if "skipped" in sysrep:
+            out.append(f"| {_NAMES.get(name, name)} | – | skipped: {sysrep['skipped']} |")
+            continue
+        for mode in ("video", "image"):
+            run = sysrep.get(mode)
+            if not run:
+                continue
+            if "skipped" in run:
+                out.append(f"| {_NAMES.get(name, name)} | {mode} | not run (see below) "
+                           "| | | | | | |")
+                continue
+            lat, cpu = run["latency"], (run.get("cpu") or {})
+            cold = (sysrep.get("cold_start") or {}).get("cold_start_ms") if mode == "video" \
+                else None
+            warm = (sysrep.get("warm_start") or {}).get("cold_start_ms") if mode == "video" \
+                else None
+            out.append(
+                f"| {_NAMES.get(name, name)} | {mode} | {lat['median_ms']:.0f} | "
+                f"{lat['p90_ms']:.0f} | {lat['max_ms']:.0f} | {lat['fps']:.2f} | "
+                f"{_fmt(cpu.get('mean_ms'), 0)} | {_fmt(cold / 1e3 if cold else None, 1)} | "
+                f"{_fmt(warm / 1e3 if warm else None, 1)} |")
+    out.append("")
+    for mode, r in report.get("ratios", {}).items():
+        if r:
+            out.append(f"- ratios, {mode} mode: " + ", ".join(
+                f"`{k}` {v:.3f}" for k, v in r.items() if v is not None))
+    for mode, pairs in report.get("agreement", {}).items():
+        for pair, a in pairs.items():
+            b, h, c = a["body"], a["hands"], a["counts"]
+            if not b.get("points"):
+                continue
+            out.append(
+                f"- agreement, {mode} mode, {pair}: body median {_pct(b['median'])} / p90 "
+                f"{_pct(b['p90'])} of the torso; hands median "
+                f"{_pct(h.get('median'))} / p90 {_pct(h.get('p90'))} (pose in both "
+                f"{c['both_pose']}/{c['frames']} frames, {c['both_hands']} hands in both)")
+    for name in ("ours", "baseline", "native"):
+        stages = (report["systems"].get(name) or {}).get("video", {}).get("stages")
+        if stages:
+            out.append(f"- {name}, video mode, per-stage medians (ms): " + ", ".join(
+                f"{k} {v['median_ms']:.1f}" for k, v in stages.items()))
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    for arg in sys.argv[1:]:
+        print(markdown(json.loads(Path(arg).read_text())))
+        print()
