@@ -39,7 +39,9 @@ for p in (ROOT, ROOT / "py_src"):
         sys.path.insert(0, str(p))
 
 from build_scripts import serve  # noqa: E402
-from build_scripts.bench import CHROMIUM, CHROMIUM_FLAGS, FPS, load_frames  # noqa: E402
+from build_scripts.bench import FPS, load_frames  # noqa: E402
+from build_scripts.chromium import CHROMIUM  # noqa: E402
+from build_scripts.chromium import FLAGS as CHROMIUM_FLAGS  # noqa: E402
 
 ORT_DIST = ROOT / "web" / "node_modules" / "onnxruntime-web" / "dist"
 W, H = 1280, 720
