@@ -95,8 +95,8 @@ class LowPassFilter:
         return result.copy()
 
 
-class OneEuroFilter:
-    """One Euro filter (Casiez et al. 2012) over an array of any shape, MediaPipe style.
+class _OneEuroClock:
+    """Parameters and timing shared by the scalar and quaternion One Euro filters.
 
     min_cutoff: Hz, smoothing at rest (lower = smoother, more lag).
     beta: speed coefficient (higher = less lag when moving).
@@ -111,13 +111,34 @@ class OneEuroFilter:
         self.beta = float(beta)
         self.derivate_cutoff = float(derivate_cutoff)
         self._initial_frequency = float(frequency)
+
+    def _reset_clock(self):
+        self.frequency = self._initial_frequency
+        self._last_time = None
+
+    def _tick(self, timestamp):
+        """Measure the frequency from ``timestamp``. False for a timestamp that does not
+        increase: MediaPipe passes such a sample through unfiltered, state untouched."""
+        if self._last_time is not None:
+            if timestamp <= self._last_time:
+                return False
+            self.frequency = 1.0 / (timestamp - self._last_time)
+        self._last_time = timestamp
+        return True
+
+
+class OneEuroFilter(_OneEuroClock):
+    """One Euro filter (Casiez et al. 2012) over an array of any shape, MediaPipe style
+    (parameters: see ``_OneEuroClock``)."""
+
+    def __init__(self, min_cutoff, beta, derivate_cutoff, frequency=DEFAULT_FREQUENCY):
+        super().__init__(min_cutoff, beta, derivate_cutoff, frequency)
         self._x = LowPassFilter(1.0)
         self._dx = LowPassFilter(1.0)
         self.reset()
 
     def reset(self):
-        self.frequency = self._initial_frequency
-        self._last_time = None
+        self._reset_clock()
         self._x.reset()
         self._dx.reset()
 
@@ -126,11 +147,8 @@ class OneEuroFilter:
         or broadcastable to value, multiplies the derivative (1 / object scale makes the
         filter scale invariant). Returns the filtered float64 array shaped like value."""
         value = np.array(value, dtype=np.float64)
-        if self._last_time is not None:
-            if timestamp <= self._last_time:
-                return value
-            self.frequency = 1.0 / (timestamp - self._last_time)
-        self._last_time = timestamp
+        if not self._tick(timestamp):
+            return value
         if self._x.initialized:
             derivative = (value - self._x.last_raw) * value_scale * self.frequency
         else:
@@ -315,7 +333,7 @@ def _quat_exp(rotvec):
     return np.concatenate([rotvec * factor, np.cos(half)], axis=-1)
 
 
-class QuaternionOneEuroFilter:
+class QuaternionOneEuroFilter(_OneEuroClock):
     """One Euro filter on unit quaternions (..., 4) = (x, y, z, w), for joint rotations.
 
     The derivative is the angular velocity (rad/s) between consecutive raw inputs; the
@@ -327,18 +345,12 @@ class QuaternionOneEuroFilter:
     """
 
     def __init__(self, min_cutoff, beta, derivate_cutoff, frequency=DEFAULT_FREQUENCY):
-        if min_cutoff <= 0 or derivate_cutoff <= 0 or frequency <= 0:
-            raise ValueError("min_cutoff, derivate_cutoff and frequency must be > 0")
-        self.min_cutoff = float(min_cutoff)
-        self.beta = float(beta)
-        self.derivate_cutoff = float(derivate_cutoff)
-        self._initial_frequency = float(frequency)
+        super().__init__(min_cutoff, beta, derivate_cutoff, frequency)
         self._velocity = LowPassFilter(1.0)
         self.reset()
 
     def reset(self):
-        self.frequency = self._initial_frequency
-        self._last_time = None
+        self._reset_clock()
         self._last_raw = None
         self._last_value = None
         self._velocity.reset()
@@ -347,11 +359,8 @@ class QuaternionOneEuroFilter:
         """quaternions: (..., 4) (x, y, z, w), need not be normalised or sign-consistent;
         timestamp: seconds. Returns (..., 4) float64 unit quaternions."""
         q = _quat_normalize(np.array(quaternions, dtype=np.float64))
-        if self._last_time is not None:
-            if timestamp <= self._last_time:
-                return q
-            self.frequency = 1.0 / (timestamp - self._last_time)
-        self._last_time = timestamp
+        if not self._tick(timestamp):
+            return q
         if self._last_value is None:
             self._velocity.apply(np.zeros(q.shape[:-1] + (3,)))
             self._last_raw = q
