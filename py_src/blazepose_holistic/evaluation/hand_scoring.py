@@ -67,22 +67,23 @@ def tally_wholebody(tally: dict, result, person, size) -> list:
         skipped = not float(result.pose_landmarks[wrist, 3]) > hands.WRIST_VISIBILITY_THRESHOLD
         tally["wrist_not_visible"] += skipped
         record["wrist_not_visible"] = skipped
-        pred = _hand_px(result, side, size)
-        if pred is not None:
-            hits, n = _score(pred, gt)
-            tally["found"] += 1
-            tally["hits"] += hits
-            tally["keypoints"] += n
-            record.update(found=True, pck=hits / n)
-        swapped = _hand_px(result, other, size)
-        if swapped is not None:
-            hits, n = _score(swapped, gt)
-            tally["swapped_found"] += 1
-            tally["swapped_hits"] += hits
-            tally["swapped_keypoints"] += n
-            record["swapped_pck"] = hits / n
+        record["pck"] = _count(tally, "", _hand_px(result, side, size), gt)
+        record["found"] = record["pck"] is not None
+        # The other side scored against this annotation tells a side swap from a miss.
+        record["swapped_pck"] = _count(tally, "swapped_", _hand_px(result, other, size), gt)
         records.append(record)
     return records
+
+
+def _count(tally: dict, prefix: str, pred, gt):
+    """Add one predicted hand's hits to the ``prefix``ed counters; its PCK, or None."""
+    if pred is None:
+        return None
+    hits, n = _score(pred, gt)
+    tally[prefix + "found"] += 1
+    tally[prefix + "hits"] += hits
+    tally[prefix + "keypoints"] += n
+    return hits / n
 
 
 def summarise(tally: dict) -> dict:
