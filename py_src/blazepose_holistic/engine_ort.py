@@ -33,6 +33,10 @@ class OrtEngine:
                 raise ModelError(f"model {name!r} could not be loaded by onnxruntime: {e}") from e
             self._check_signature(name, sess)
             self.sessions[name] = sess
+        # Per-frame lookups, resolved once: which sessions take the frame, their output names.
+        self._takes_image = {n: any(i.name == "image" for i in s.get_inputs())
+                             for n, s in self.sessions.items()}
+        self._output_names = {n: [o.name for o in s.get_outputs()] for n, s in self.sessions.items()}
         self.last_ms: dict[str, float] = {}
 
     def _check_signature(self, name: str, sess) -> None:
@@ -51,11 +55,10 @@ class OrtEngine:
             )
 
     def run(self, request: Inference, image: np.ndarray | None) -> dict[str, np.ndarray]:
-        sess = self.sessions[request.model]
         feeds = dict(request.inputs)
-        if any(i.name == "image" for i in sess.get_inputs()):
+        if self._takes_image[request.model]:
             feeds["image"] = image
         t0 = time.perf_counter()
-        outputs = sess.run(None, feeds)
+        outputs = self.sessions[request.model].run(None, feeds)
         self.last_ms[request.stage or request.model] = (time.perf_counter() - t0) * 1e3
-        return {o.name: v for o, v in zip(sess.get_outputs(), outputs)}
+        return dict(zip(self._output_names[request.model], outputs))
