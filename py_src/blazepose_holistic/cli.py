@@ -107,9 +107,11 @@ def track(args) -> int:
     if args.annotate is not None:
         args.annotate.mkdir(parents=True, exist_ok=True)
     records = []
+    # One tracker per mode the inputs actually need: each loads every model.
+    modes = {True} if args.static else {item.kind == "image" for item in inputs}
     trackers = {
         static: HolisticTracker(static_image_mode=static, threads=args.threads, **options)
-        for static in ({True} if args.static else {True, False})
+        for static in modes
     }
     sequence = None
     written = set()
