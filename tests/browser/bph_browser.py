@@ -14,6 +14,34 @@ sys.path.insert(0, str(ROOT / "build_scripts"))  # serve.py
 from chromium import CHROMIUM  # noqa: E402,F401 (build_scripts/chromium.py)
 from chromium import FLAGS as CHROMIUM_ARGS  # noqa: E402,F401
 
+# The page's helpers: fetch raw RGBA as ImageData, run a list of frames through a tracker.
+PAGE_HELPERS = """
+window.bph = {
+  trackers: {},
+  async raw(url, width, height) {
+    const r = await fetch(url);
+    if (!r.ok) throw new Error('fetch ' + url + ': ' + r.status);
+    return new ImageData(new Uint8ClampedArray(await r.arrayBuffer()), width, height);
+  },
+  async create(name, options) {
+    const t = await BlazePoseHolistic.create(options);
+    this.trackers[name] = t;
+    return t.info;
+  },
+  async run(name, frames) {
+    // frames: [{url, width, height, t}] processed one after the other (awaited).
+    const t = this.trackers[name];
+    const out = [];
+    for (const f of frames) {
+      const img = await this.raw(f.url, f.width, f.height);
+      const r = await t.send(img, f.t);
+      out.push(r);
+    }
+    return out;
+  },
+};
+"""
+
 
 class PageSession:
     """A page plus a record of every request it (and its workers) made."""

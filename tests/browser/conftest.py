@@ -10,35 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from bph_browser import CHROMIUM, CHROMIUM_ARGS, DIST, ROOT, PageSession
-
-# The page's helpers: fetch raw RGBA as ImageData, run a list of frames through a tracker.
-PAGE_HELPERS = """
-window.bph = {
-  trackers: {},
-  async raw(url, width, height) {
-    const r = await fetch(url);
-    if (!r.ok) throw new Error('fetch ' + url + ': ' + r.status);
-    return new ImageData(new Uint8ClampedArray(await r.arrayBuffer()), width, height);
-  },
-  async create(name, options) {
-    const t = await BlazePoseHolistic.create(options);
-    this.trackers[name] = t;
-    return t.info;
-  },
-  async run(name, frames) {
-    // frames: [{url, width, height, t}] processed one after the other (awaited).
-    const t = this.trackers[name];
-    const out = [];
-    for (const f of frames) {
-      const img = await this.raw(f.url, f.width, f.height);
-      const r = await t.send(img, f.t);
-      out.push(r);
-    }
-    return out;
-  },
-};
-"""
+from bph_browser import CHROMIUM, CHROMIUM_ARGS, DIST, PAGE_HELPERS, ROOT, PageSession
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@
 //   const results = await tracker.send(videoElement);
 //   if (!results.dropped) draw(results.poseLandmarks);
 
+import { checkFrameSize } from "./limits.js";
+
 const WORKER_FILE = "blazepose-holistic.worker.js";
 
 let scriptUrl = typeof self !== "undefined" && self.location ? self.location.href : "";
@@ -30,6 +32,7 @@ const DEFAULTS = {
   indexURL: undefined,
   backend: "wasm",
   numThreads: 0,
+  workerTimeoutMs: 30000,
   onProgress: undefined,
 };
 
@@ -61,6 +64,10 @@ function pipelineOptions(o) {
   }
   if (!Number.isInteger(opts.numThreads) || opts.numThreads < 0) {
     throw new RangeError(`numThreads must be a non-negative integer (0 = automatic), not ${opts.numThreads}`);
+  }
+  const wt = opts.workerTimeoutMs;
+  if (typeof wt !== "number" || !(wt >= 0) || !Number.isFinite(wt)) {
+    throw new RangeError(`workerTimeoutMs must be a non-negative number of milliseconds (0 = never), not ${wt}`);
   }
   if (opts.onProgress !== undefined && typeof opts.onProgress !== "function") {
     throw new TypeError("onProgress must be a function");
@@ -104,12 +111,17 @@ function has(name) {
   return typeof globalThis[name] !== "undefined";
 }
 
+function namedError(name, message) {
+  return Object.assign(new Error(message), { name });
+}
+
 /** Frame -> {payload, transfer} for the worker; never modifies or closes the caller's frame. */
 async function capture(frame) {
   if (frame == null) throw new TypeError("send() needs a frame");
   // MediaPipe's solutions take {image: frame}; accept that too.
   if (frame.image !== undefined && Object.getPrototypeOf(frame) === Object.prototype) frame = frame.image;
   if (has("ImageData") && frame instanceof ImageData) {
+    checkFrameSize(frame.width, frame.height);
     const copy = new Uint8Array(frame.data); // the caller keeps theirs
     return {
       payload: { kind: "rgba", width: frame.width, height: frame.height, buffer: copy.buffer },
@@ -117,23 +129,40 @@ async function capture(frame) {
     };
   }
   if (has("VideoFrame") && frame instanceof VideoFrame) {
-    const clone = frame.clone(); // shares the pixels, no copy
+    let clone;
+    try {
+      clone = frame.clone(); // shares the pixels, no copy
+    } catch (e) {
+      throw namedError("FrameError", `the VideoFrame cannot be read (closed?): ${e.message}`);
+    }
+    try {
+      checkFrameSize(clone.displayWidth, clone.displayHeight);
+    } catch (e) {
+      clone.close();
+      throw e;
+    }
     return { payload: { kind: "bitmap", bitmap: clone }, transfer: [clone] };
   }
   let source = frame;
   if (has("HTMLVideoElement") && frame instanceof HTMLVideoElement) {
     if (frame.readyState < 2 || !frame.videoWidth) {
-      throw Object.assign(new Error("the video has no frame to read yet (readyState < HAVE_CURRENT_DATA)"), { name: "FrameError" });
+      throw namedError("FrameError", "the video has no frame to read yet (readyState < HAVE_CURRENT_DATA)");
     }
+    checkFrameSize(frame.videoWidth, frame.videoHeight);
   } else if (has("HTMLImageElement") && frame instanceof HTMLImageElement) {
     if (!frame.complete || !frame.naturalWidth) {
-      throw Object.assign(new Error("the image has not loaded (or failed to load)"), { name: "FrameError" });
+      throw namedError("FrameError", "the image has not loaded (or failed to load)");
     }
+    checkFrameSize(frame.naturalWidth, frame.naturalHeight);
+  } else if (has("ImageBitmap") && frame instanceof ImageBitmap) {
+    if (!frame.width) throw namedError("FrameError", "the ImageBitmap is closed (or empty)");
+    checkFrameSize(frame.width, frame.height);
   } else if (
-    !(has("HTMLCanvasElement") && frame instanceof HTMLCanvasElement) &&
-    !(has("OffscreenCanvas") && frame instanceof OffscreenCanvas) &&
-    !(has("ImageBitmap") && frame instanceof ImageBitmap)
+    (has("HTMLCanvasElement") && frame instanceof HTMLCanvasElement) ||
+    (has("OffscreenCanvas") && frame instanceof OffscreenCanvas)
   ) {
+    checkFrameSize(frame.width, frame.height);
+  } else {
     throw new TypeError(
       "send() takes an HTMLVideoElement, HTMLImageElement, HTMLCanvasElement, OffscreenCanvas, ImageBitmap, VideoFrame or ImageData",
     );
@@ -142,7 +171,7 @@ async function capture(frame) {
   try {
     bitmap = await createImageBitmap(source, { premultiplyAlpha: "none" });
   } catch (e) {
-    throw Object.assign(new Error(`the frame cannot be read: ${e.message}`), { name: "FrameError" });
+    throw namedError("FrameError", `the frame cannot be read: ${e.message}`);
   }
   return { payload: { kind: "bitmap", bitmap }, transfer: [bitmap] };
 }
@@ -155,10 +184,13 @@ function release(item) {
 const CLOSED = "the tracker is closed";
 
 export class HolisticTracker {
-  constructor(worker, info, onProgress) {
+  constructor(worker, { onProgress, workerTimeoutMs }) {
     this._worker = worker;
-    this.info = info;
+    this.info = null; // set once the worker is ready
     this._onProgress = onProgress;
+    this._timeoutMs = workerTimeoutMs;
+    this._watchdog = null;
+    this._lastHeard = 0;
     this._requests = new Map();
     this._nextId = 1;
     this._seq = 0;
@@ -168,6 +200,17 @@ export class HolisticTracker {
     this._callback = null;
     this._closed = false;
     this._failed = null;
+    this._resets = []; // the send count at each reset() not yet applied to a frame
+  }
+
+  /** The error that ended the worker (crashed, terminated, hung), or null while it works. */
+  get error() {
+    return this._failed;
+  }
+
+  /** True after close(). */
+  get closed() {
+    return this._closed;
   }
 
   _request(message, transfer) {
@@ -176,10 +219,36 @@ export class HolisticTracker {
     return new Promise((resolve, reject) => {
       this._requests.set(id, { resolve, reject });
       this._worker.postMessage({ ...message, id }, transfer || []);
+      if (this.info) this._watch();
     });
   }
 
+  // A worker that was terminated or hangs sends no error event: while requests wait, ping
+  // it, and give up when it has said nothing for workerTimeoutMs. Loading is not watched
+  // (it can compile for long stretches on slow devices).
+  _watch() {
+    if (!this._timeoutMs || this._watchdog) return;
+    this._lastHeard = performance.now();
+    this._watchdog = setInterval(() => {
+      if (!this._requests.size) {
+        this._unwatch();
+      } else if (performance.now() - this._lastHeard > this._timeoutMs) {
+        this._fail(
+          namedError("WorkerError", `the BlazePose Holistic worker has not answered for ${this._timeoutMs} ms (terminated or hung); create a new tracker`),
+        );
+      } else {
+        this._worker.postMessage({ type: "ping" });
+      }
+    }, Math.min(1000, this._timeoutMs / 4));
+  }
+
+  _unwatch() {
+    clearInterval(this._watchdog);
+    this._watchdog = null;
+  }
+
   _onMessage(msg) {
+    this._lastHeard = performance.now();
     if (msg.type === "progress") {
       if (this._onProgress) {
         try {
@@ -201,8 +270,12 @@ export class HolisticTracker {
   }
 
   _fail(error) {
-    // The worker itself died (e.g. out of memory): every request fails, and so will later ones.
+    // The worker itself died or hangs: every request fails, and so will later ones; a new
+    // tracker (BlazePoseHolistic.create) starts a fresh worker.
+    if (this._failed) return;
     this._failed = error;
+    this._unwatch();
+    this._worker.terminate();
     for (const req of this._requests.values()) req.reject(error);
     this._requests.clear();
     if (this._pending) {
@@ -255,6 +328,9 @@ export class HolisticTracker {
 
   _dispatch(item) {
     this._inFlight = item;
+    // Frames are dispatched in send order, so a reset point behind this frame applies now.
+    const reset = this._resets.some((at) => item.seq > at);
+    this._resets = this._resets.filter((at) => item.seq <= at);
     const next = () => {
       this._inFlight = null;
       if (this._pending && !this._closed) {
@@ -263,7 +339,7 @@ export class HolisticTracker {
         this._dispatch(p);
       }
     };
-    this._request({ type: "frame", frame: item.payload, timestampMs: item.ts }, item.transfer).then(
+    this._request({ type: "frame", frame: item.payload, timestampMs: item.ts, reset }, item.transfer).then(
       (result) => {
         next();
         if (this._callback) {
@@ -289,10 +365,16 @@ export class HolisticTracker {
     return this;
   }
 
-  /** Forget tracking and smoothing: the next frame runs the pose detector. */
+  /**
+   * Forget tracking and smoothing from the next frame sent on: frames sent before this call
+   * (even if still waiting) are tracked as before, the first one sent after runs the pose
+   * detector on a fresh state.
+   */
   reset() {
     if (this._closed) return Promise.reject(new Error(CLOSED));
-    return this._request({ type: "reset" });
+    if (this._failed) return Promise.reject(this._failed);
+    this._resets.push(this._seq);
+    return Promise.resolve();
   }
 
   /** Worker-side counters: frames, wasm memory, Python objects, live PyProxies. */
@@ -317,6 +399,7 @@ export class HolisticTracker {
       ]);
     }
     this._worker.terminate();
+    this._unwatch();
     const err = new Error(CLOSED);
     for (const req of this._requests.values()) req.reject(err);
     this._requests.clear();
@@ -332,13 +415,14 @@ export async function create(options = {}) {
   const { opts, py } = pipelineOptions(options || {});
   const base = resolveBase(opts.baseUrl);
   const worker = makeWorker(base);
-  const tracker = new HolisticTracker(worker, null, opts.onProgress);
+  const tracker = new HolisticTracker(worker, opts);
   worker.onmessage = (e) => tracker._onMessage(e.data);
   worker.onerror = (e) => {
     e.preventDefault();
-    tracker._fail(new Error(`the BlazePose Holistic worker failed: ${e.message || "script error (is the worker file at " + base + WORKER_FILE + "?)"}`));
+    const why = e.message || `script error (is the worker file at ${base}${WORKER_FILE}?)`;
+    tracker._fail(namedError("WorkerError", `the BlazePose Holistic worker failed: ${why}; create a new tracker`));
   };
-  worker.onmessageerror = () => tracker._fail(new Error("a message from the worker could not be read"));
+  worker.onmessageerror = () => tracker._fail(namedError("WorkerError", "a message from the worker could not be read"));
   try {
     tracker.info = await tracker._request({
       type: "init",

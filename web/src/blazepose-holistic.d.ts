@@ -148,6 +148,9 @@ export interface Options {
   backend?: "wasm" | "webgpu";
   /** WASM threads when the page is cross-origin isolated; 0 (default) = automatic. */
   numThreads?: number;
+  /** Declare the worker dead when it has not answered a waiting request for this long
+   * (it was terminated or hangs); 0 = never. Default 30000. Loading is not timed. */
+  workerTimeoutMs?: number;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -182,6 +185,11 @@ export type Frame =
 
 export declare class HolisticTracker {
   readonly info: TrackerInfo;
+  /** The WorkerError that ended the worker (crashed, terminated, hung), else null. Once set,
+   * every call rejects with it: create a new tracker. */
+  readonly error: Error | null;
+  /** True after close(); later calls reject with "the tracker is closed". */
+  readonly closed: boolean;
   /** At most one frame is processed and one waits; a newer frame replaces the waiting
    * one, whose promise resolves with a DroppedFrame. Default timestamp: performance.now(). */
   send(frame: Frame | { image: Frame }, timestampMs?: number): Promise<Results | DroppedFrame>;

@@ -4,10 +4,11 @@
 //
 // Protocol (main -> worker), handled strictly in order:
 //   {type: "init", id, options, baseUrl}           -> {type: "ready", id, info}
-//   {type: "frame", id, frame, timestampMs}         -> {type: "result", id, result}
-//   {type: "reset", id}                             -> {type: "done", id}
+//   {type: "frame", id, frame, timestampMs, reset}  -> {type: "result", id, result}
+//     (reset: forget tracking and smoothing before this frame)
 //   {type: "stats", id}                             -> {type: "stats", id, stats}
 //   {type: "close", id}                             -> {type: "done", id}
+//   {type: "ping"}                                  -> {type: "pong"}, answered at once
 // Any failure answers {type: "error", id, error: {name, message, detail}}; the worker keeps
 // serving (a bad frame does not end it). Load progress: {type: "progress", event}.
 //
@@ -19,6 +20,7 @@
 import { sha256Hex } from "./sha256.js";
 import { ProgressTracker } from "./progress.js";
 import { buildResult } from "./results.js";
+import { checkFrameSize } from "./limits.js";
 
 const PY_BOOT = `
 import json, os, sys, zipfile, io, sysconfig
@@ -52,9 +54,6 @@ def _bph_live_objects():
     gc.collect()
     return len(gc.get_objects())
 `;
-
-const MAX_SIDE = 16384; // frames.MAX_SIDE / MAX_PIXELS in the Python package
-const MAX_PIXELS = 40000000;
 
 let state = null; // set by init
 let queue = Promise.resolve();
@@ -392,7 +391,7 @@ async function init(msg) {
 function frameToRGBA(frame) {
   if (frame.kind === "rgba") {
     const { width, height } = frame;
-    checkSize(width, height);
+    checkFrameSize(width, height);
     const pixels = new Uint8Array(frame.buffer);
     if (pixels.length !== width * height * 4) {
       throw namedError("FrameError", `ImageData of ${width}x${height} must hold ${width * height * 4} bytes, not ${pixels.length}`);
@@ -403,7 +402,7 @@ function frameToRGBA(frame) {
   try {
     const width = source.displayWidth || source.width;
     const height = source.displayHeight || source.height;
-    checkSize(width, height);
+    checkFrameSize(width, height);
     if (!state.canvas) {
       state.canvas = new OffscreenCanvas(width, height);
       state.ctx = state.canvas.getContext("2d", { willReadFrequently: true, alpha: true });
@@ -425,13 +424,6 @@ function frameToRGBA(frame) {
     return { pixels: new Uint8Array(data.data.buffer, data.data.byteOffset, data.data.byteLength), width, height };
   } finally {
     if (source && source.close) source.close();
-  }
-}
-
-function checkSize(width, height) {
-  if (!(width > 0 && height > 0)) throw namedError("FrameError", `the frame is empty (${width}x${height})`);
-  if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
-    throw namedError("FrameError", `a frame of ${width}x${height} is too large (at most ${MAX_SIDE} px a side and ${MAX_PIXELS} pixels); downscale it first`);
   }
 }
 
@@ -576,14 +568,11 @@ async function handle(msg) {
         if (msg.frame.bitmap && msg.frame.bitmap.close) msg.frame.bitmap.close();
         throw namedError("Error", "the tracker is not initialised or was closed");
       }
+      if (msg.reset) state.reset();
       const { result, transfer } = await processFrame(msg);
       self.postMessage({ type: "result", id: msg.id, result }, transfer);
       return;
     }
-    case "reset":
-      if (state) state.reset();
-      self.postMessage({ type: "done", id: msg.id });
-      return;
     case "stats":
       self.postMessage({ type: "stats", id: msg.id, stats: stats() });
       return;
@@ -598,6 +587,12 @@ async function handle(msg) {
 
 self.onmessage = (event) => {
   const msg = event.data;
+  if (msg.type === "ping") {
+    // Not queued: the API's watchdog asks while a frame is in flight, and the frame's awaits
+    // (each model run) give this handler its turn.
+    self.postMessage({ type: "pong" });
+    return;
+  }
   queue = queue.then(() => handle(msg)).catch((e) => {
     self.postMessage({ type: "error", id: msg.id, error: serializeError(e) });
   });
