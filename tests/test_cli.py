@@ -84,6 +84,21 @@ def test_refuses_to_overwrite_an_input(shared_data, tmp_path, capsys):
     assert img.read_bytes() == before
 
 
+def test_annotations_never_overwrite_inputs_or_each_other(shared_data, tmp_path):
+    """--annotate pointed at the directory holding the input: the input keeps its bytes,
+    and two inputs with one stem (a.png, a.jpg) get two annotation files."""
+    from PIL import Image
+
+    photo = shared_data / "eval/mpii/004645041.jpg"
+    Image.open(photo).save(tmp_path / "a.png")
+    shutil.copy(photo, tmp_path / "a.jpg")
+    before = (tmp_path / "a.png").read_bytes()
+    assert _run(tmp_path / "a.png", tmp_path / "a.jpg", "--json", tmp_path / "r.json",
+                "--annotate", tmp_path, "--model", "lite", "--no-hands", "--no-body-model") == 0
+    assert (tmp_path / "a.png").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["a.png", "a_1.png", "a_2.png"]
+
+
 def test_module_entry_point(shared_data, tmp_path):
     out = tmp_path / "r.json"
     proc = subprocess.run(

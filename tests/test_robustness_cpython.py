@@ -26,6 +26,7 @@ def tracker():
         (np.zeros((0, 0, 3), np.uint8), "empty image"),
         (np.zeros((5, 0, 3), np.uint8), "empty image"),
         (np.zeros((16385, 2, 3), np.uint8), "too large"),
+        (np.zeros((8000, 8000, 3), np.uint8), "8000x8000 is too large"),
         (np.zeros((4, 4, 2), np.uint8), "expected an"),
         (np.zeros((4, 4, 3), np.int32), "uint8 or float"),
         (np.full((4, 4, 3), np.nan, np.float32), "NaN or infinity"),

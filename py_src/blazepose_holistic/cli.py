@@ -46,15 +46,31 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _safe_name(source: str) -> str:
+def _safe_stem(source: str) -> str:
     stem = re.sub(r"[^\w.-]+", "_", Path(source.split("#")[0]).stem, flags=re.UNICODE) or "frame"
     if "#" in source:
         stem += f"_{int(source.rsplit('#', 1)[1]):06d}"
-    return stem + ".png"
+    return stem
 
 
-def _check_outputs(args, inputs) -> None:
-    """Never overwrite an input, never write anywhere but the paths the user gave."""
+def _annotation_paths(source: str, directory: Path, taken: set) -> tuple:
+    """(image, mask) paths in `directory` for a frame: a sanitised name (so it cannot leave
+    the directory) that collides with no input and nothing written before; marks them taken."""
+    base = _safe_stem(source)
+    stem, n = base, 0
+    while True:
+        pair = (directory / f"{stem}.png", directory / f"{stem}_mask.png")
+        if not any(p in taken for p in pair):
+            taken.update(pair)
+            return pair
+        n += 1
+        stem = f"{base}_{n}"
+
+
+def _check_outputs(args, inputs) -> set:
+    """Never overwrite an input, never write anywhere but the paths the user gave.
+
+    Returns the resolved paths of every input file (annotations must avoid them too)."""
     input_files = set()
     for item in inputs:
         if item.path.is_dir():
@@ -73,6 +89,7 @@ def _check_outputs(args, inputs) -> None:
         for item in inputs:
             if item.path.resolve() == ann:
                 raise CliError(f"--annotate {args.annotate} is an input directory; choose another")
+    return input_files
 
 
 def track(args) -> int:
@@ -80,7 +97,7 @@ def track(args) -> int:
     from .tracker import HolisticTracker
 
     inputs = [media.classify(p) for p in args.inputs]
-    _check_outputs(args, inputs)
+    taken = _check_outputs(args, inputs)
     body_model = not args.no_body_model
     from .model_store import ModelStore
 
@@ -106,6 +123,7 @@ def track(args) -> int:
         progress = tqdm(total=total or None, unit="frame", file=sys.stderr)
     if args.annotate is not None:
         args.annotate.mkdir(parents=True, exist_ok=True)
+        annotate_dir = args.annotate.resolve()
     records = []
     # One tracker per mode the inputs actually need: each loads every model.
     modes = {True} if args.static else {item.kind == "image" for item in inputs}
@@ -114,7 +132,6 @@ def track(args) -> int:
         for static in modes
     }
     sequence = None
-    written = set()
     t0 = time.perf_counter()
     for frame in media.frames(inputs, fps=args.fps):
         static = args.static or frame.static
@@ -129,22 +146,20 @@ def track(args) -> int:
         if args.annotate is not None:
             from .drawing import annotate
 
-            name = _safe_name(frame.source)
-            while name in written:
-                name = name[:-4] + "_1.png"
-            written.add(name)
-            annotate(frame.rgb, result).save(args.annotate / name)
+            image_path, mask_path = _annotation_paths(frame.source, annotate_dir, taken)
+            annotate(frame.rgb, result).save(image_path)
             if result.segmentation_mask is not None:
                 from PIL import Image
 
-                mask_name = name[:-4] + "_mask.png"
                 mask = (result.segmentation_mask * 255).round().astype("uint8")
-                Image.fromarray(mask).save(args.annotate / mask_name)
-                record["segmentation_mask_file"] = mask_name
+                Image.fromarray(mask).save(mask_path)
+                record["segmentation_mask_file"] = mask_path.name
         if progress is not None:
             progress.update(1)
     if progress is not None:
         progress.close()
+    for tracker in trackers.values():
+        tracker.close()
     report = {
         "version": __version__,
         "options": {**options, "static_image_mode": args.static},
