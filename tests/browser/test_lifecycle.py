@@ -217,7 +217,7 @@ def test_reset_mid_sequence_runs_the_detector_on_the_next_frame(page):
     assert out["next"] is True and out["pose"] is True
 
 
-def test_frames_that_are_not_there_yet_or_too_large(page):
+def test_frames_empty_degenerate_noisy_not_there_yet_or_too_large(page):
     out = page.page.evaluate(f"""async () => {{
         if (!bph.trackers.race) await bph.create('race', {LITE});
         const t = bph.trackers.race;
@@ -226,7 +226,13 @@ def test_frames_that_are_not_there_yet_or_too_large(page):
         const big = document.createElement('canvas');
         big.width = 8000; big.height = 8000;
         const tall = new ImageData(1, 4000);
+        const empty = Object.assign(document.createElement('canvas'), {{width: 0, height: 0}});
+        const noise = new ImageData(640, 360);
+        for (let i = 0; i < noise.data.length; i++) noise.data[i] = (i % 4 === 3) ? 255 : Math.random() * 256;
         const r = {{
+            empty: await attempt(t.send(empty)),
+            one: await attempt(t.send(new ImageData(1, 1), 0.5)),
+            noise: await attempt(t.send(noise, 0.7)),
             video: await attempt(t.send(video)),
             image: await attempt(t.send(img)),
             bigCanvas: await attempt(t.send(big)),
@@ -241,5 +247,7 @@ def test_frames_that_are_not_there_yet_or_too_large(page):
     for key in ("bigCanvas", "bigImageData"):
         assert out[key]["name"] == "FrameError", out[key]
         assert "8000x8000 is too large" in out[key]["message"] and "downscale" in out[key]["message"]
-    assert out["tall"] == {"ok": True, "dropped": False, "pose": False}
+    assert out["empty"]["name"] == "FrameError" and "empty (0x0)" in out["empty"]["message"]
+    for key in ("tall", "one", "noise"):
+        assert out[key] == {"ok": True, "dropped": False, "pose": False}, key
     assert out["after"] == {"ok": True, "dropped": False, "pose": True}
