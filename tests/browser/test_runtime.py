@@ -2,6 +2,7 @@
 options (segmentation, WebGPU fallback, another Pyodide), and no request off 127.0.0.1."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -244,17 +245,38 @@ def _variant(alt_dir, dist, name, edit):
     return f"/alt/{name}/"
 
 
-def test_model_checksum_mismatch_and_missing_model_are_named(app, alt_dir, dist):
-    def bad_sha(root):
-        path = root / "models" / "manifest.json"
-        manifest = json.loads(path.read_text())
-        manifest["models"]["pose_detector"]["sha256"] = "0" * 64
-        path.unlink()
-        path.write_text(json.dumps(manifest))
+def _rewrite_manifest(root, name, **fields):
+    path = root / "models" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["models"][name].update(fields)
+    path.unlink()  # a symlink into dist: replace it, never write through it
+    path.write_text(json.dumps(manifest))
 
-    def missing(root):
-        (root / "models" / "hand_recrop.onnx").unlink()
 
+def _replace_model(root, name, data: bytes, trust: bool):
+    """Put `data` in the model's file; with `trust`, the manifest vouches for it."""
+    path = root / "models" / f"{name}.onnx"
+    path.unlink()
+    path.write_bytes(data)
+    if trust:
+        _rewrite_manifest(root, name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+
+
+def test_broken_models_are_named_at_start_up(app, alt_dir, dist):
+    """Each way a model can be wrong fails create() with a ModelError naming the model and
+    the problem: bad checksum, 404, truncated file, corrupt bytes the manifest vouches for,
+    and another model in the slot (wrong inputs)."""
+    models = dist / "models"
+    variants = {
+        "badsha": lambda root: _rewrite_manifest(root, "pose_detector", sha256="0" * 64),
+        "missing": lambda root: (root / "models" / "hand_recrop.onnx").unlink(),
+        "truncated": lambda root: _replace_model(
+            root, "pose_detector", (models / "pose_detector.onnx").read_bytes()[:100_000], trust=False),
+        "corrupt": lambda root: _replace_model(root, "hand_recrop", b"\x08\x07garbage" * 1000, trust=True),
+        "wrongslot": lambda root: _replace_model(
+            root, "pose_detector", (models / "hand_recrop.onnx").read_bytes(), trust=True),
+    }
+    bases = [_variant(alt_dir, dist, name, edit) for name, edit in variants.items()]
     errors = app.page.evaluate("""async (bases) => {
         const out = [];
         for (const baseUrl of bases) {
@@ -262,12 +284,16 @@ def test_model_checksum_mismatch_and_missing_model_are_named(app, alt_dir, dist)
             catch (e) { out.push({name: e.name, message: e.message}); }
         }
         return out;
-    }""", [_variant(alt_dir, dist, "badsha", bad_sha), _variant(alt_dir, dist, "missing", missing)])
-    sha, gone = errors
-    assert sha and sha["name"] == "ModelError", sha
-    assert "pose_detector" in sha["message"] and "checksum" in sha["message"]
-    assert gone and gone["name"] == "ModelError", gone
-    assert "hand_recrop" in gone["message"] and "404" in gone["message"]
+    }""", bases)
+    got = dict(zip(variants, errors))
+    expect = {"badsha": ("pose_detector", "checksum"), "missing": ("hand_recrop", "404"),
+              "truncated": ("pose_detector", "checksum"), "corrupt": ("hand_recrop", "corrupt"),
+              "wrongslot": ("pose_detector", "input")}
+    for name, words in expect.items():
+        e = got[name]
+        assert e and e["name"] == "ModelError", (name, e)
+        assert all(w in e["message"] for w in words), (name, e["message"])
+        print(f"{name}: {e['message']}")
 
 
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; worker-src 'self'; "

@@ -222,7 +222,7 @@ async function loadModel(name, entry, modelsBase, ort, sessionOptions, progress,
     session = await ort.InferenceSession.create(bytes, sessionOptions);
     timings[name] = Math.round(performance.now() - t0);
   } catch (e) {
-    throw namedError("ModelError", `model '${name}' could not be loaded by onnxruntime-web: ${e.message || e}`);
+    throw namedError("ModelError", `model '${name}' could not be loaded by onnxruntime-web (corrupt, or not an ONNX model): ${e.message || e}`);
   }
   const wantIn = entry.inputs.map((i) => i.name);
   const wantOut = entry.outputs.map((o) => o.name);
