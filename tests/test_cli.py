@@ -58,10 +58,37 @@ def _empty_dir(d):
     return d / "empty"
 
 
+def _video(codec_id_patch=None, audio_only=False):
+    """An MKV written by PyAV; the patch renames its codec to one no decoder knows."""
+    def make(d):
+        import av
+
+        path = d / "clip.mkv"
+        with av.open(str(path), "w") as c:
+            if audio_only:
+                s = c.add_stream("pcm_s16le", rate=8000)
+                frame = av.AudioFrame.from_ndarray(np.zeros((1, 800), np.int16), format="s16", layout="mono")
+                frame.sample_rate = 8000
+            else:
+                s = c.add_stream("mpeg4", rate=30)
+                s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+                frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            for packet in [*s.encode(frame), *s.encode()]:
+                c.mux(packet)
+        if codec_id_patch:
+            data = path.read_bytes()
+            assert data.count(codec_id_patch[0]) == 1
+            path.write_bytes(data.replace(*codec_id_patch))
+        return path
+    return make
+
+
 @pytest.mark.parametrize(
     "make, message",
     [
         (lambda d: d / "missing.jpg", "no such file"),
+        (_video((b"V_MPEG4/ISO/ASP", b"V_MPEG4/ISO/XYZ")), "unsupported codec"),
+        (_video(audio_only=True), "no video stream"),
         (_file("x.jpg", b"garbage"), "not a readable image"),
         (_file("x.mp4", b"garbage" * 100), "cannot open video"),
         (_file("x.xyz", b"?"), "unsupported file type"),
