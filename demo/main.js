@@ -32,6 +32,7 @@ const state = {
   body: null,
   tracker: null,
   trackerGeneration: 0,
+  restarts: 0, // trackers started again after their worker died
   lifterAvailable: false,
   source: null,
   busy: false,
@@ -43,6 +44,7 @@ const state = {
   timings: {},
 };
 
+const MAX_RESTARTS = 3; // a worker that keeps dying is not worth restarting for ever
 const frameCanvas = document.createElement("canvas"); // the frame being tracked
 const frameCtx = frameCanvas.getContext("2d");
 const recorder = new Recorder();
@@ -183,9 +185,16 @@ async function trackCurrentFrame(src) {
     demo.lastFrameTime = videoTime; // the tracked frame's time in the video (tests)
     onResult(result);
   } catch (e) {
-    if (tracker === state.tracker) {
-      demo.error = `${e.name}: ${e.message}`;
-      showMessage(`Tracking failed: ${e.message}`, "error");
+    if (tracker !== state.tracker) return;
+    demo.error = `${e.name}: ${e.message}`;
+    if (!tracker.error) {
+      showMessage(`Tracking failed: ${e.message}`, "error"); // this frame only
+    } else if (++state.restarts <= MAX_RESTARTS) {
+      // The worker itself died (a crash, out of memory): a new one carries on.
+      showMessage(`The tracker stopped (${e.message}); restarting it.`, "error");
+      startTracker();
+    } else {
+      showMessage(`The tracker stopped again (${e.message}); reload the page.`, "error");
     }
   } finally {
     state.busy = false;

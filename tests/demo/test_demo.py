@@ -412,6 +412,22 @@ def test_controls_restart_the_tracker(mixamo_page):
     assert "leftHandLandmarks" not in result and "rightHandLandmarks" not in result
 
 
+def test_a_crashed_worker_is_restarted(sample_page):
+    """Live use runs for hours: when the tracker's worker dies, the demo says so and
+    carries on with a new tracker."""
+    page = sample_page
+    page.wait("window.demo.status === 'running'")
+    workers = [w for w in page.page.workers if w.url.endswith("blazepose-holistic.worker.js")]
+    assert len(workers) == 1
+    page.js("window.crashedTracker = window.demo.tracker")
+    workers[0].evaluate("setTimeout(() => { throw new Error('simulated crash'); }, 0)")
+    page.wait("window.demo.messages.some((m) => m.includes('restarting'))", 30_000)
+    page.wait("window.demo.status === 'running'")
+    assert page.js("window.demo.tracker !== window.crashedTracker && window.demo.tracker.error === null")
+    page.wait_frames(3)
+    assert any("simulated crash" in m for m in page.js("window.demo.messages"))
+
+
 def test_mirror_pose_is_an_involution_and_reflects_positions(sample_page):
     """The selfie view's mirrored pose: twice is the identity, and its joints are the
     original's reflected across x = 0 with left and right swapped."""
