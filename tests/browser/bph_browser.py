@@ -9,6 +9,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
+EVAL = ROOT.parent / "shared" / "data" / "eval"
+CLIP = EVAL / "posetrack18" / "videos" / "000001_mpiinew_test"
 sys.path.insert(0, str(ROOT / "build_scripts"))  # serve.py
 
 from chromium import CHROMIUM  # noqa: E402,F401 (build_scripts/chromium.py)
@@ -71,6 +73,19 @@ def write_raw(raw_dir: Path, name: str, rgba: np.ndarray) -> dict:
     path = raw_dir / f"{name}.rgba"
     path.write_bytes(np.ascontiguousarray(rgba).tobytes())
     return {"url": f"/raw/{name}.rgba", "width": int(rgba.shape[1]), "height": int(rgba.shape[0])}
+
+
+def write_clip(raw_dir: Path, prefix: str) -> list:
+    """The PoseTrack clip's 5 frames at 640x360 (small copies keep long runs fast), stored
+    for the page; returns their frame records."""
+    from PIL import Image
+
+    records = []
+    for i, path in enumerate(sorted(CLIP.glob("*.jpg"))):
+        with Image.open(path) as im:
+            rgba = np.asarray(im.convert("RGBA").resize((640, 360), Image.BILINEAR))
+        records.append(write_raw(raw_dir, f"{prefix}{i}", rgba))
+    return records
 
 
 def load_rgba(path: Path) -> np.ndarray:

@@ -3,15 +3,12 @@ mid-frame, send() after close(), two trackers on one page, send() calls racing, 
 mid-sequence, frames that are not there yet, and a frame too large to track."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from bph_browser import PAGE_HELPERS, ROOT, PageSession, load_rgba, write_raw
+from bph_browser import EVAL, PAGE_HELPERS, PageSession, load_rgba, write_clip, write_raw
 
 pytestmark = pytest.mark.browser
 
-EVAL = ROOT.parent / "shared" / "data" / "eval"
 PHOTO = EVAL / "mpii" / "004645041.jpg"
-CLIP = EVAL / "posetrack18" / "videos" / "000001_mpiinew_test"
 LITE = "{modelComplexity: 0, workerTimeoutMs: 3000}"
 
 # In the page: `attempt(promise)` -> {ok, name, message} instead of throwing.
@@ -24,14 +21,8 @@ window.attempt = (p) => Promise.resolve(p).then(
 
 @pytest.fixture(scope="module")
 def frames(raw_dir):
-    from PIL import Image
-
-    clip = []
-    for i, path in enumerate(sorted(CLIP.glob("*.jpg"))):
-        with Image.open(path) as im:
-            rgba = np.asarray(im.convert("RGBA").resize((640, 360), Image.BILINEAR))
-        clip.append(write_raw(raw_dir, f"life{i}", rgba))
-    return {"photo": write_raw(raw_dir, "life_photo", load_rgba(PHOTO)), "clip": clip}
+    return {"photo": write_raw(raw_dir, "life_photo", load_rgba(PHOTO)),
+            "clip": write_clip(raw_dir, "life")}
 
 
 @pytest.fixture(scope="module")

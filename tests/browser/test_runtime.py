@@ -7,13 +7,11 @@ import json
 
 import numpy as np
 import pytest
-from bph_browser import ROOT, PageSession, copy_tree_links, load_rgba, write_raw
+from bph_browser import CLIP, EVAL, PageSession, copy_tree_links, load_rgba, write_clip, write_raw
 
 pytestmark = pytest.mark.browser
 
-EVAL = ROOT.parent / "shared" / "data" / "eval"
 PHOTO = EVAL / "mpii" / "004645041.jpg"
-CLIP = EVAL / "posetrack18" / "videos" / "000001_mpiinew_test"
 # Memory bound over the long run (after a 30-frame warm-up): the worker's WebAssembly
 # memories (Pyodide's heap + onnxruntime's) may grow by at most this much, Python's live
 # object count by at most MAX_OBJECT_GROWTH, and no PyProxy may stay alive.
@@ -30,15 +28,7 @@ def photo(raw_dir):
 
 @pytest.fixture(scope="module")
 def clip(raw_dir):
-    """The PoseTrack frames at 640x360 (smaller copies make the long run faster)."""
-    from PIL import Image
-
-    records = []
-    for i, path in enumerate(sorted(CLIP.glob("*.jpg"))):
-        with Image.open(path) as im:
-            rgba = np.asarray(im.convert("RGBA").resize((640, 360), Image.BILINEAR))
-        records.append(write_raw(raw_dir, f"clip{i}", rgba))
-    return records
+    return write_clip(raw_dir, "clip")
 
 
 def test_script_tag_example_tracks_an_image(app):
