@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,42 @@ def test_annotations_never_overwrite_inputs_or_each_other(shared_data, tmp_path)
                 "--annotate", tmp_path, "--model", "lite", "--no-hands", "--no-body-model") == 0
     assert (tmp_path / "a.png").read_bytes() == before
     assert sorted(p.name for p in tmp_path.glob("*.png")) == ["a.png", "a_1.png", "a_2.png"]
+
+
+def test_annotations_never_write_through_a_link(shared_data, tmp_path):
+    """Links in the --annotate directory named like the annotations: one to the input, one
+    to a file outside the directory. Neither target is touched; the annotation goes to a
+    fresh name inside the directory."""
+    photo = tmp_path / "in" / "a.jpg"
+    photo.parent.mkdir()
+    shutil.copy(shared_data / "eval/mpii/004645041.jpg", photo)
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"not ours")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.png").symlink_to(photo)
+    (out / "a_1.png").symlink_to(outside)
+    before = photo.read_bytes()
+    assert _run(photo, "--json", out / "r.json", "--annotate", out,
+                "--model", "lite", "--no-hands", "--no-body-model") == 0
+    assert photo.read_bytes() == before and outside.read_bytes() == b"not ours"
+    assert (out / "a.png").is_symlink() and (out / "a_1.png").is_symlink()
+    assert not (out / "a_2.png").is_symlink() and (out / "a_2.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("kind", ["symlink", "hard link"])
+def test_json_output_that_is_an_input_by_another_name_is_refused(shared_data, tmp_path, capsys, kind):
+    img = tmp_path / "a.jpg"
+    shutil.copy(shared_data / "eval/mpii/004645041.jpg", img)
+    link = tmp_path / "r.json"
+    if kind == "symlink":
+        link.symlink_to(img)
+    else:
+        os.link(img, link)
+    before = img.read_bytes()
+    assert _run(img, "--json", link) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert img.read_bytes() == before
 
 
 def test_module_entry_point(shared_data, tmp_path):

@@ -60,17 +60,32 @@ def _annotation_paths(source: str, directory: Path, taken: set) -> tuple:
     stem, n = base, 0
     while True:
         pair = (directory / f"{stem}.png", directory / f"{stem}_mask.png")
-        if not any(p in taken for p in pair):
+        if not any(_is_taken(p, taken) for p in pair):
             taken.update(pair)
             return pair
         n += 1
         stem = f"{base}_{n}"
 
 
+def _file_id(path: Path) -> tuple:
+    st = path.stat()
+    return (st.st_dev, st.st_ino)
+
+
+def _is_taken(path: Path, taken: set) -> bool:
+    """A symlink is never written through (it may lead out of the directory, or to an
+    input); an existing file is matched by identity, which also sees through hard links
+    and case-insensitive file systems."""
+    if path in taken or path.is_symlink():
+        return True
+    return path.exists() and _file_id(path) in taken
+
+
 def _check_outputs(args, inputs) -> set:
     """Never overwrite an input, never write anywhere but the paths the user gave.
 
-    Returns the resolved paths of every input file (annotations must avoid them too)."""
+    Returns what annotations must avoid: the resolved path and the file identity of every
+    input file and of the JSON output."""
     input_files = set()
     for item in inputs:
         if item.path.is_dir():
@@ -78,7 +93,7 @@ def _check_outputs(args, inputs) -> set:
         else:
             input_files.add(item.path.resolve())
     out = args.json.resolve()
-    if out in input_files:
+    if out in input_files or (out.exists() and _file_id(out) in {_file_id(p) for p in input_files}):
         raise CliError(f"--json {args.json} is one of the inputs; refusing to overwrite it")
     if out.exists() and out.is_dir():
         raise CliError(f"--json {args.json} is a directory")
@@ -89,7 +104,8 @@ def _check_outputs(args, inputs) -> set:
         for item in inputs:
             if item.path.resolve() == ann:
                 raise CliError(f"--annotate {args.annotate} is an input directory; choose another")
-    return input_files
+    ids = {_file_id(p) for p in input_files if p.is_file()}
+    return input_files | ids | {out}
 
 
 def track(args) -> int:

@@ -56,6 +56,7 @@ self.postMessage = (message, transfer) => {
     if (message && message.type === 'result') { %s; return; }
     post(message, transfer);
 };
+undefined;  // Playwright would call a function the snippet evaluates to
 """
 
 
@@ -64,7 +65,9 @@ self.postMessage = (message, transfer) => {
     ("setTimeout(() => { throw new Error('simulated crash'); }, 0)", "simulated crash"),
     # self.close() ends it silently: only the watchdog (workerTimeoutMs) can notice.
     ("self.close()", "has not answered for 3000 ms"),
-])
+    # A worker stuck in a loop answers nothing either; the tracker terminates it.
+    ("for (;;) {}", "has not answered for 3000 ms"),
+], ids=["crash", "self.close()", "hang"])
 def test_worker_death_mid_frame_is_reported_and_a_new_tracker_works(page, how, expect):
     p = page.page
     known = list(p.workers)
@@ -94,20 +97,61 @@ def test_worker_death_mid_frame_is_reported_and_a_new_tracker_works(page, how, e
     assert fresh == {"r": {"ok": True, "dropped": False, "pose": True}, "error": None}
 
 
+# Installed in the worker: every model run first blocks the worker's thread for 500 ms.
+SLOW_MODEL_RUNS = """
+const run = self.ort.InferenceSession.prototype.run;
+self.ort.InferenceSession.prototype.run = function (...args) {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 500) {}
+    return run.apply(this, args);
+};
+undefined;
+"""
+
+
+def test_a_frame_longer_than_the_watchdog_timeout_is_not_mistaken_for_a_hang(page):
+    """The watchdog gives up after workerTimeoutMs without a word from the worker; a busy
+    worker must still answer its pings between model runs, so that a slow frame (a slow
+    device, a loaded machine) is not taken for a dead worker."""
+    p = page.page
+    known = list(p.workers)
+    p.evaluate("bph.create('slow', {modelComplexity: 0, workerTimeoutMs: 1500})")
+    tracker_worker(p, known).evaluate(SLOW_MODEL_RUNS)
+    out = p.evaluate("""async () => {
+        const t = bph.trackers.slow;
+        const runs = [];
+        for (let i = 0; i < 2; i++) {
+            const t0 = performance.now();
+            const r = await attempt(t.send(photo, 33 * i));
+            runs.push({r, ms: performance.now() - t0});
+        }
+        const error = t.error && t.error.message;
+        await t.close();
+        return {runs, error};
+    }""")
+    assert out["error"] is None, out
+    for run in out["runs"]:
+        assert run["r"] == {"ok": True, "dropped": False, "pose": True}, out
+    # Each frame runs at least three models (detector or landmarks, hands, lifter), so each
+    # blocked the worker for longer than the timeout in all.
+    assert all(run["ms"] > 1500 for run in out["runs"]), out
+
+
 def test_send_after_close_and_close_with_frames_waiting(page):
     out = page.page.evaluate(f"""async () => {{
         await bph.create('closing', {LITE});
         const t = bph.trackers.closing;
         const captured = () => new Promise((r) => setTimeout(r, 0));
-        const inFlight = attempt(t.send(photo, 0));
+        await t.send(photo, 0);  // warm: the frame in flight must end within close()'s 2 s
+        const inFlight = attempt(t.send(photo, 33));
         await captured();
-        const waiting = attempt(t.send(photo, 33));
+        const waiting = attempt(t.send(photo, 66));
         await captured();
         const closing = t.close();
-        const during = await attempt(t.send(photo, 66));
+        const during = await attempt(t.send(photo, 99));
         await closing;
         return {{inFlight: await inFlight, waiting: await waiting, during,
-                after: await attempt(t.send(photo, 99)), reset: await attempt(t.reset()),
+                after: await attempt(t.send(photo, 132)), reset: await attempt(t.reset()),
                 stats: await attempt(t.stats()), again: await attempt(t.close()),
                 closed: t.closed, error: t.error}};
     }}""")
@@ -229,6 +273,7 @@ def test_frames_empty_degenerate_noisy_not_there_yet_or_too_large(page):
             bigCanvas: await attempt(t.send(big)),
             bigImageData: await attempt(t.send(new ImageData(8000, 8000))),
             tall: await attempt(t.send(tall, 1)),
+            wide: await attempt(t.send(new ImageData(4000, 1), 1.5)),
             after: await attempt(t.send(photo, 2)),
         }};
         return r;
@@ -239,6 +284,6 @@ def test_frames_empty_degenerate_noisy_not_there_yet_or_too_large(page):
         assert out[key]["name"] == "FrameError", out[key]
         assert "8000x8000 is too large" in out[key]["message"] and "downscale" in out[key]["message"]
     assert out["empty"]["name"] == "FrameError" and "empty (0x0)" in out["empty"]["message"]
-    for key in ("tall", "one", "noise"):
+    for key in ("tall", "wide", "one", "noise"):
         assert out[key] == {"ok": True, "dropped": False, "pose": False}, key
     assert out["after"] == {"ok": True, "dropped": False, "pose": True}

@@ -127,6 +127,18 @@ def test_bad_frames_fail_clearly_and_the_worker_survives(app, photo):
         const closed = await createImageBitmap(new ImageData(8, 8));
         closed.close();
         await attempt('closedBitmap', () => t.send(closed));
+        const oc = new OffscreenCanvas(8, 8);
+        oc.getContext('2d').fillRect(0, 0, 8, 8);
+        const vf = new VideoFrame(oc, {timestamp: 0});
+        vf.close();
+        await attempt('closedVideoFrame', () => t.send(vf));
+        await attempt('list', () => t.send([]));
+        await attempt('path', () => t.send('photo.jpg'));
+        // Same server, another origin (localhost vs 127.0.0.1), no crossOrigin: tainted.
+        const foreign = new Image();
+        foreign.src = location.origin.replace('127.0.0.1', 'localhost') + '/fx/mpii/004645041.jpg';
+        await foreign.decode();
+        await attempt('crossOrigin', () => t.send(foreign));
         const img = await bph.raw(f.url, f.width, f.height);
         const r = await t.send(img, 5000);
         const tiny = await t.send(new ImageData(2, 2), 6000);
@@ -136,7 +148,10 @@ def test_bad_frames_fail_clearly_and_the_worker_survives(app, photo):
     assert e["object"].startswith("TypeError") and "ImageData" in e["object"]
     assert e["huge"].startswith("FrameError") and "16385x1" in e["huge"]
     assert e["nan"].startswith("TypeError") and "timestampMs" in e["nan"]
-    assert e["closedBitmap"].startswith("FrameError")
+    assert e["closedBitmap"] == "FrameError: the ImageBitmap is closed (or empty)"
+    assert e["closedVideoFrame"].startswith("FrameError: the VideoFrame cannot be read (closed?)")
+    assert e["list"].startswith("TypeError") and e["path"].startswith("TypeError")
+    assert e["crossOrigin"].startswith("FrameError") and "CORS" in e["crossOrigin"]
     assert out["pose"], "the worker did not survive the bad frames"
     assert out["tinyPose"] is False
 
@@ -283,7 +298,9 @@ def test_broken_models_are_named_at_start_up(app, alt_dir, dist):
         e = got[name]
         assert e and e["name"] == "ModelError", (name, e)
         assert all(w in e["message"] for w in words), (name, e["message"])
-        print(f"{name}: {e['message']}")
+    # Corrupt bytes reach onnxruntime, whose own reason is passed on.
+    ours, _, theirs = got["corrupt"]["message"].partition("(corrupt, or not an ONNX model): ")
+    assert ours and theirs.strip(), got["corrupt"]
 
 
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; worker-src 'self'; "

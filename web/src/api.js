@@ -217,8 +217,14 @@ export class HolisticTracker {
     if (this._failed) return Promise.reject(this._failed);
     const id = this._nextId++;
     return new Promise((resolve, reject) => {
+      try {
+        this._worker.postMessage({ ...message, id }, transfer || []);
+      } catch (e) {
+        // e.g. a DataCloneError: nothing reached the worker, so nothing will answer.
+        reject(e);
+        return;
+      }
       this._requests.set(id, { resolve, reject });
-      this._worker.postMessage({ ...message, id }, transfer || []);
       if (this.info) this._watch();
     });
   }
@@ -352,6 +358,12 @@ export class HolisticTracker {
         item.resolve(result);
       },
       (error) => {
+        if (error.name === "DataCloneError") {
+          // Never reached the worker: keep its reset point for the next frame, free the bitmap.
+          if (reset) this._resets.push(item.seq);
+          release(item);
+          error = namedError("FrameError", `the frame's pixels cannot be read (a cross-origin image must be served with CORS): ${error.message}`);
+        }
         next();
         item.reject(error);
       },

@@ -445,6 +445,18 @@ function callPy(fn, ...args) {
 
 const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 
+// onnxruntime-web's WASM run and the Python steps are synchronous: a frame's awaits only
+// drain microtasks, so a ping posted mid-frame would wait for the whole frame. One task turn
+// after each model run lets it through. A MessageChannel rather than setTimeout(0), which
+// browsers clamp to 4 ms once calls nest.
+const turn = new MessageChannel();
+function nextTask() {
+  return new Promise((resolve) => {
+    turn.port1.onmessage = () => resolve();
+    turn.port2.postMessage(null);
+  });
+}
+
 async function processFrame(msg) {
   const t0 = performance.now();
   const { pixels, width, height } = frameToRGBA(msg.frame);
@@ -483,6 +495,7 @@ async function processFrame(msg) {
       }
       step = callPy(state.send, JSON.stringify(meta), buffers);
       for (const name of session.outputNames) outputs[name].dispose();
+      await nextTask();
     }
   } catch (e) {
     state.abort(); // close the Python generator; tracking state is kept
@@ -588,8 +601,8 @@ async function handle(msg) {
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === "ping") {
-    // Not queued: the API's watchdog asks while a frame is in flight, and the frame's awaits
-    // (each model run) give this handler its turn.
+    // Not queued: the API's watchdog asks while a frame is in flight, and processFrame yields
+    // a task turn after each model run (nextTask) so this handler gets its turn.
     self.postMessage({ type: "pong" });
     return;
   }
