@@ -163,6 +163,19 @@ def test_json_output_that_is_an_input_by_another_name_is_refused(shared_data, tm
     assert img.read_bytes() == before
 
 
+def test_a_broken_link_among_the_inputs_with_an_existing_json(shared_data, tmp_path):
+    """Input files are compared with --json by identity; a dangling link in an input
+    directory has none and is skipped, not a crash."""
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    shutil.copy(shared_data / "eval/mpii/004645041.jpg", frames / "a.jpg")
+    (frames / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    out = tmp_path / "r.json"
+    out.write_text("{}")  # an earlier run's: replaced
+    assert _run(frames, "--json", out, "--model", "lite", "--no-hands", "--no-body-model") == 0
+    assert [f["source"] for f in json.loads(out.read_text())["frames"]] == [str(frames / "a.jpg")]
+
+
 def test_module_entry_point(shared_data, tmp_path):
     out = tmp_path / "r.json"
     proc = subprocess.run(

@@ -92,8 +92,9 @@ def _check_outputs(args, inputs) -> set:
             input_files.update(p.resolve() for p in item.path.iterdir())
         else:
             input_files.add(item.path.resolve())
+    ids = {_file_id(p) for p in input_files if p.is_file()}  # not broken links, not dirs
     out = args.json.resolve()
-    if out in input_files or (out.exists() and _file_id(out) in {_file_id(p) for p in input_files}):
+    if out in input_files or (out.is_file() and _file_id(out) in ids):
         raise CliError(f"--json {args.json} is one of the inputs; refusing to overwrite it")
     if out.exists() and out.is_dir():
         raise CliError(f"--json {args.json} is a directory")
@@ -104,7 +105,6 @@ def _check_outputs(args, inputs) -> set:
         for item in inputs:
             if item.path.resolve() == ann:
                 raise CliError(f"--annotate {args.annotate} is an input directory; choose another")
-    ids = {_file_id(p) for p in input_files if p.is_file()}
     return input_files | ids | {out}
 
 
