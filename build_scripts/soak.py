@@ -48,6 +48,7 @@ from build_scripts.paths import SHARED_DATA  # noqa: E402
 
 CLIP = SHARED_DATA / "eval" / "posetrack18" / "videos" / "000001_mpiinew_test"
 SIZE = (640, 360)
+N_CLIP = 5  # the PoseTrack frames; images 0..4 of the page, the absent kinds after them
 PING_PONG = (0, 1, 2, 3, 4, 3, 2, 1)
 ABSENT_KINDS = ("pitch", "blurred", "noise")
 FPS = 30.0
@@ -133,8 +134,8 @@ def clip_frames() -> list[np.ndarray]:
     from PIL import Image
 
     paths = sorted(CLIP.glob("*.jpg"))
-    if len(paths) != 5:
-        raise SoakError(f"expected the 5 PoseTrack frames in {CLIP}, found {len(paths)}")
+    if len(paths) != N_CLIP:
+        raise SoakError(f"expected the {N_CLIP} PoseTrack frames in {CLIP}, found {len(paths)}")
     frames = []
     for path in paths:
         with Image.open(path) as im:
@@ -155,6 +156,11 @@ def absent_frames(first: np.ndarray) -> dict[str, np.ndarray]:
     return {"pitch": np.asarray(pitch), "blurred": np.asarray(blurred), "noise": noise}
 
 
+def to_rgba(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 -> (H, W, 4) uint8, opaque: the layout ImageData takes."""
+    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
+
+
 def write_inputs(directory: Path, url_prefix: str) -> dict:
     """Writes the page and the frames (raw RGBA) into ``directory``, served at ``url_prefix``;
     returns {"page": url, "frames": [{url, width, height}], "absent_kinds": [names]}: frames
@@ -165,17 +171,15 @@ def write_inputs(directory: Path, url_prefix: str) -> dict:
     absent = absent_frames(present[0])
     records = []
     for name, rgb in [(f"clip{i}", f) for i, f in enumerate(present)] + list(absent.items()):
-        rgba = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
-        (directory / f"{name}.rgba").write_bytes(np.ascontiguousarray(rgba).tobytes())
+        (directory / f"{name}.rgba").write_bytes(to_rgba(rgb).tobytes())
         records.append({"url": f"{url_prefix}{name}.rgba", "width": SIZE[0], "height": SIZE[1]})
     return {"page": url_prefix + "soak.html", "frames": records, "absent_kinds": list(absent)}
 
 
-def schedule(frames: int, present: int, absent: int, n_clip: int = 5) -> tuple[list, list]:
+def schedule(frames: int, present: int, absent: int) -> tuple[list, list]:
     """(image index per frame, blocks [{start, end, present, kind}]): present and absent
     blocks alternate, starting with a person; the clip plays ping-pong across present blocks
     and each absent block shows the next absent kind."""
-    assert n_clip == 5, "PING_PONG is for 5 frames"
     images, blocks = [], []
     shown = absent_blocks = 0
     while len(images) < frames:
@@ -190,7 +194,7 @@ def schedule(frames: int, present: int, absent: int, n_clip: int = 5) -> tuple[l
         if n == 0:
             break
         kind = absent_blocks % len(ABSENT_KINDS)
-        images.extend([n_clip + kind] * n)
+        images.extend([N_CLIP + kind] * n)
         blocks.append({"start": start, "end": start + n, "present": False, "kind": ABSENT_KINDS[kind]})
         absent_blocks += 1
     return images, blocks
@@ -401,7 +405,7 @@ def run_soak(browser, base_url: str, inputs: dict, *, frames: int = 10000, prese
     t0 = time.monotonic()
     deadline = t0 + timeout_s
     images, blocks = schedule(frames, present, absent)
-    presence = [i < 5 for i in images]
+    presence = [i < N_CLIP for i in images]
     sample_points = {0, warmup, frames} | set(range(0, frames, sample_every))
     options = {"modelComplexity": model_complexity, "enableHands": hands}
     context = browser.new_context()

@@ -10,9 +10,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
 EVAL = ROOT.parent / "shared" / "data" / "eval"
-CLIP = EVAL / "posetrack18" / "videos" / "000001_mpiinew_test"
 sys.path.insert(0, str(ROOT / "build_scripts"))  # serve.py
 
+from build_scripts.soak import CLIP, clip_frames, to_rgba  # noqa: E402,F401 (CLIP: for tests)
 from chromium import CHROMIUM  # noqa: E402,F401 (build_scripts/chromium.py)
 from chromium import FLAGS as CHROMIUM_ARGS  # noqa: E402,F401
 
@@ -76,16 +76,9 @@ def write_raw(raw_dir: Path, name: str, rgba: np.ndarray) -> dict:
 
 
 def write_clip(raw_dir: Path, prefix: str) -> list:
-    """The PoseTrack clip's 5 frames at 640x360 (small copies keep long runs fast), stored
-    for the page; returns their frame records."""
-    from PIL import Image
-
-    records = []
-    for i, path in enumerate(sorted(CLIP.glob("*.jpg"))):
-        with Image.open(path) as im:
-            rgba = np.asarray(im.convert("RGBA").resize((640, 360), Image.BILINEAR))
-        records.append(write_raw(raw_dir, f"{prefix}{i}", rgba))
-    return records
+    """The PoseTrack clip as the soak test plays it (5 frames at 640x360: small copies keep
+    long runs fast), stored for the page; returns their frame records."""
+    return [write_raw(raw_dir, f"{prefix}{i}", to_rgba(rgb)) for i, rgb in enumerate(clip_frames())]
 
 
 def load_rgba(path: Path) -> np.ndarray:

@@ -7,12 +7,10 @@ import json
 
 import numpy as np
 import pytest
-from bph_browser import ROOT, load_rgba
+from bph_browser import CLIP, load_rgba
 
 from blazepose_holistic.bridge import Bridge
 from blazepose_holistic.pipeline import PipelineError
-
-CLIP = ROOT.parent / "shared" / "data" / "eval" / "posetrack18" / "videos" / "000001_mpiinew_test"
 
 
 @pytest.fixture(scope="module")

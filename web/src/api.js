@@ -5,6 +5,7 @@
 //   const results = await tracker.send(videoElement);
 //   if (!results.dropped) draw(results.poseLandmarks);
 
+import { namedError } from "./errors.js";
 import { checkFrameSize } from "./limits.js";
 
 const WORKER_FILE = "blazepose-holistic.worker.js";
@@ -109,10 +110,6 @@ function remoteError(e) {
 
 function has(name) {
   return typeof globalThis[name] !== "undefined";
-}
-
-function namedError(name, message) {
-  return Object.assign(new Error(message), { name });
 }
 
 /** Frame -> {payload, transfer} for the worker; never modifies or closes the caller's frame. */

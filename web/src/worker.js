@@ -21,6 +21,7 @@ import { sha256Hex } from "./sha256.js";
 import { ProgressTracker } from "./progress.js";
 import { buildResult } from "./results.js";
 import { checkFrameSize } from "./limits.js";
+import { namedError } from "./errors.js";
 
 const PY_BOOT = `
 import json, os, sys, zipfile, io, sysconfig
@@ -91,12 +92,6 @@ function wasmMemoryBytes() {
 }
 
 // ------------------------------------------------------------------------------ errors
-function namedError(name, message) {
-  const e = new Error(message);
-  e.name = name;
-  return e;
-}
-
 function serializeError(e) {
   if (!e) return { name: "Error", message: "unknown error" };
   let name = e.name || "Error";
