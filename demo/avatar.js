@@ -74,7 +74,7 @@ export function mapBonesByName(root, jointNames) {
 }
 
 // Along which body-model joint each joint's bone direction is measured (its segment), as
-// in body_model/retarget.py; fingers point to their next joint.
+// in build_scripts/lifter/retarget.py; fingers point to their next joint.
 export const SEGMENT_CHILD = (() => {
   const c = { Hips: "Spine", Spine: "Spine1", Spine1: "Spine2", Spine2: "Neck", Neck: "Head" };
   for (const S of ["Left", "Right"]) {

@@ -1,5 +1,5 @@
 // The body model on the page: its skeleton (from body_model.json, generated from
-// py_src/blazepose_holistic/body_model by build_scripts/build_demo.py), forward kinematics,
+// py_src/blazepose_holistic/body_model by build_scripts/bundle/demo.py), forward kinematics,
 // and the "pose" the avatar is driven by.
 //
 // A pose is {rotations, hips, source}: rotations[j] is joint j's LOCAL rotation relative to
@@ -10,10 +10,10 @@
 // Where the rotations come from:
 //  - "lifter": result.bodyModel, the MLP-Mixer lifter's output (the product's path);
 //  - "analytic": when the build has no lifter model, or when chosen in the controls, the
-//    same bone-direction solver as build_scripts/lifter_baseline.py (what Kalidokit-style
+//    same bone-direction solver as build_scripts/lifter/baseline.py (what Kalidokit-style
 //    solvers do): torso and head frames from the hip, shoulder and ear lines, swing-only
 //    rotations for limbs and fingers. It cannot see twist; the lifter's evaluation
-//    (build_scripts/eval_lifter.py) measures the difference.
+//    (build_scripts/lifter/evaluate.py) measures the difference.
 //
 // The Hips height comes from ground contact: the pose is placed so that its lowest foot
 // point (heels, toes) stands on the floor. World landmarks are hip-centred, so horizontal
@@ -131,7 +131,7 @@ export function worldToModel(lm, out = new THREE.Vector3()) {
 }
 
 // ------------------------------------------------------------------------ analytic solver
-// A port of build_scripts/lifter_baseline.py (keep the two in step).
+// A port of build_scripts/lifter/baseline.py (keep the two in step).
 
 function frame(xDir, yHint) {
   const x = xDir.clone().normalize();

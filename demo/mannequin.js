@@ -2,12 +2,12 @@
 // Mixamo-named skeleton. No third-party character file: every vertex is made here.
 //
 // It is built from body_model.json (the rest pose of py_src/blazepose_holistic/body_model,
-// written by build_scripts/build_demo.py), so its bones sit exactly on the body model's
+// written by build_scripts/bundle/demo.py), so its bones sit exactly on the body model's
 // joints with identity rest orientations: the body model's local rotations apply to it
 // unchanged. Each body part (ellipsoids and tapered capsules) is bound rigidly to one bone;
 // ball-shaped joints hide the seams. It is dressed and shaded like a person (skin, a shirt,
 // trousers, shoes, hair, a face) so that the pose detector recognises it in the rendered
-// sample clip (build_scripts/build_demo.py, demo/tools/render-sample.js).
+// sample clip (build_scripts/bundle/demo.py, demo/tools/render-sample.js).
 
 import * as THREE from "three";
 import { mergeGeometries } from "three/addons/utils/BufferGeometryUtils.js";

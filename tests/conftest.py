@@ -2,13 +2,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # build_scripts is importable as a package in tests
 SHARED = ROOT.parent / "shared" / "data"
 
 
@@ -26,7 +24,7 @@ def manifest() -> dict:
 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
-    from build_scripts import paths
+    from build_scripts.common import paths
 
     return paths.model_dir()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from demo_browser import CHROMIUM, FLAGS, DemoPage
 
-from build_scripts import serve
+from build_scripts.common import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from build_scripts.chromium import CHROMIUM, FLAGS  # noqa: F401 (re-exported for the tests)
+from build_scripts.common.chromium import CHROMIUM, FLAGS  # noqa: F401 (re-exported for the tests)
 
 # Starting the tracker (Pyodide, numpy, models) takes ~10-30 s on 2 shared cores.
 LOAD_TIMEOUT_MS = 240_000

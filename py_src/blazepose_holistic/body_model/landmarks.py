@@ -9,7 +9,7 @@ left hand's 21 MediaPipe hand landmarks, 54-74 the right hand's. "Left" is the s
 left.
 
 The offsets are calibrated against BlazePose's own world landmarks on the fixture photos
-(build_scripts/calibrate_landmarks.py on the calibration split: the COCO, MPII and
+(build_scripts/lifter/calibrate_landmarks.py on the calibration split: the COCO, MPII and
 CrowdPose photos; procedure and numbers in docs/lifter.md): the face
 points are the Procrustes mean of BlazePose's 11 face points (its three points per eye
 coincide in world space), the hip points sit 17.5 mm lateral to the hip joints (BlazePose's

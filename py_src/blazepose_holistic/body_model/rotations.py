@@ -4,7 +4,7 @@ All functions take arrays with any leading batch shape ``(...)`` and are vectori
 Matrices act on column vectors (``v' = R @ v``). The 6D representation (Zhou et al. 2019,
 "On the Continuity of Rotation Representations in Neural Networks") is the first two
 columns of the matrix, concatenated: ``[R[:, 0], R[:, 1]]``; the training code in
-build_scripts/lifter_torch.py uses the same layout.
+build_scripts/lifter/torch_model.py uses the same layout.
 """
 from __future__ import annotations
 

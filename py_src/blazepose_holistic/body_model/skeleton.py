@@ -8,7 +8,7 @@ to the rest pose, expressed in the parent's (rest-aligned) frame.
 The rest pose is a T-pose, palms down, with the Hips joint at the origin. Its proportions
 are BlazePose's, not an anatomy table's: the segment lengths, palm and finger lengths were
 measured on the pipeline's own world landmarks of the fixture photos of the calibration
-split (build_scripts/calibrate_landmarks.py, numbers in docs/lifter.md), because those are the
+split (build_scripts/lifter/calibrate_landmarks.py, numbers in docs/lifter.md), because those are the
 inputs the lifter sees. BlazePose's metric skeleton is smaller than a 1.75 m adult's
 (limbs ~0.83x, shoulders narrower, hips wider); what was not measurable (spine split,
 neck, head joint, clavicle) keeps anatomical proportions. Right-side offsets mirror the

@@ -1,0 +1,1 @@
+"""Bundling: web/dist (JS, browser wheel, Pyodide, onnxruntime-web, models) and the demo."""

@@ -1,0 +1,1 @@
+"""Shared by every family: where things live, how Chromium starts, a local server."""

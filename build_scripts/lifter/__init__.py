@@ -1,0 +1,1 @@
+"""The lifter: pose prior, CMU mocap retargeting, training data, training and evaluation."""

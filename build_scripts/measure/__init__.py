@@ -1,0 +1,1 @@
+"""Measurement: accuracy on the fixtures, benchmarks, profiles, soak runs, pipeline traces."""

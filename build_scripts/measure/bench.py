@@ -1,0 +1,612 @@
+"""Headless browser benchmark: ours vs MediaPipe Holistic for the web, plus native onnxruntime.
+
+    python -m build_scripts.measure.bench --frames DIR_OR_VIDEO [...] --model full --json out.json
+
+(run it with the test environment: ``./run py -m build_scripts.measure.bench ...``; see
+docs/benchmark.md.)
+
+- Frames are decoded once, here (PIL / PyAV, as the CLI does), turned into RGBA and written
+  as raw files the pages fetch: both browser systems get byte-identical pixels; the native
+  run gets the same arrays. ``--count N`` cycles the inputs to N frames.
+- One server on 127.0.0.1 serves three roots: /ours/ (our web build, built into the work
+  directory by build_scripts/bundle/web.py), /mediapipe/ (the files of the pinned npm package
+  @mediapipe/holistic, copied into the work directory, loaded through ``locateFile``) and
+  /bench/ (the page, build_scripts/measure/pages/bench_page.js, and the frames). No other origin is used;
+  any request that leaves 127.0.0.1 is recorded in the JSON.
+- Headless Chromium (Debian's /usr/bin/chromium through Playwright, fresh profile). Per
+  mode, each system runs in its own page; the frames are sent to the two pages
+  alternately (frame i to one, then frame i to the other, the order flipping every frame),
+  so load from other jobs on the machine hits both. Latency is send() -> result on the
+  page's main thread.
+- Video mode: tracking (the detector runs only when the track is lost), One Euro smoothing,
+  30 fps timestamps given to both. Image mode: ours with staticImageMode (detector every
+  frame); MediaPipe's JS solution has no static image mode, and its reset() restarts the
+  whole graph (tens of seconds here), so MediaPipe is not run in image mode.
+- Cold start: a fresh browser context (empty HTTP cache), page load to first result. Warm
+  start: a new page in the same context (HTTP cache and compiled-code caches warm).
+- Native: ``HolisticTracker`` (CPython + onnxruntime, same ONNX models, same options) on
+  the same frames: the floor a WASM build can approach.
+
+Writes JSON (``--json``), prints a table, optionally plots per-frame latency (``--plot
+x.png``, PIL).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+
+from build_scripts.common import serve  # noqa: E402
+from build_scripts.common.chromium import CHROMIUM  # noqa: E402
+from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS  # noqa: E402
+from build_scripts.common.paths import MEDIAPIPE_PACKAGE, ROOT
+from build_scripts.measure import bench_stats
+
+MEDIAPIPE_FILES = (
+    "holistic.js", "holistic.binarypb", "holistic_solution_packed_assets_loader.js",
+    "holistic_solution_packed_assets.data", "holistic_solution_simd_wasm_bin.js",
+    "holistic_solution_simd_wasm_bin.wasm", "holistic_solution_wasm_bin.js",
+    "holistic_solution_wasm_bin.wasm", "holistic_solution_simd_wasm_bin.data",
+    "pose_landmark_lite.tflite", "pose_landmark_full.tflite", "pose_landmark_heavy.tflite",
+)
+COMPLEXITY = {"lite": 0, "full": 1, "heavy": 2}
+FPS = 30.0
+INDEX_HTML = """<!doctype html>
+<html><head><meta charset="utf-8"><title>blazepose-holistic bench</title></head>
+<body><script src="bench.js"></script></body></html>
+"""
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- frames
+def load_frames(inputs: list, count: int, repeat: int = 1) -> tuple:
+    """(unique RGBA frames, sequence of indices into them, their sources). ``repeat`` holds
+    every frame for that many consecutive frames (a still, as from a paused camera);
+    ``count`` > 0 cycles (or truncates) the sequence to that many."""
+    from blazepose_holistic import media
+
+    unique, sources = [], []
+    for item in [media.classify(Path(p)) for p in inputs]:
+        for frame in media.frames([item], fps=FPS):
+            rgb = frame.rgb
+            alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
+            unique.append(np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2)))
+            sources.append(frame.source)
+            if count and len(unique) >= count:
+                break
+        if count and len(unique) >= count:
+            break
+    if not unique:
+        raise BenchError("the inputs hold no frames")
+    held = [k for k in range(len(unique)) for _ in range(max(1, repeat))]
+    n = count or len(held)
+    sequence = [held[i % len(held)] for i in range(n)]
+    return unique, sequence, sources
+
+
+def write_frames(bench_dir: Path, unique: list, sequence: list, sources: list) -> list:
+    frames_dir = bench_dir / "frames"
+    frames_dir.mkdir(parents=True, exist_ok=True)
+    for old in frames_dir.glob("*.rgba"):
+        old.unlink()
+    for k, rgba in enumerate(unique):
+        (frames_dir / f"{k:05d}.rgba").write_bytes(rgba.tobytes())
+    index = [
+        {"file": f"{k:05d}.rgba", "width": int(unique[k].shape[1]),
+         "height": int(unique[k].shape[0]), "timestamp": i / FPS, "source": sources[k]}
+        for i, k in enumerate(sequence)
+    ]
+    (frames_dir / "index.json").write_text(json.dumps({"frames": index}))
+    return index
+
+
+# --------------------------------------------------------------------------- assets
+def copy_if_changed(src: Path, dst: Path) -> None:
+    if dst.is_file() and dst.stat().st_size == src.stat().st_size \
+            and dst.stat().st_mtime >= src.stat().st_mtime:
+        return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+
+
+def prepare_mediapipe(workdir: Path) -> Path:
+    out = workdir / "mediapipe"
+    for name in MEDIAPIPE_FILES:
+        src = MEDIAPIPE_PACKAGE / name
+        if not src.is_file():
+            raise BenchError(f"{src} is missing: install the npm packages (./run web)")
+        copy_if_changed(src, out / name)
+    return out
+
+
+def prepare_ours(workdir: Path, dist: Path | None) -> Path:
+    if dist is not None:
+        if not (dist / "blazepose-holistic.js").is_file():
+            raise BenchError(f"{dist} holds no web build (blazepose-holistic.js)")
+        return dist
+    from build_scripts.bundle import web as build_web
+
+    out = workdir / "ours"
+    log(f"building our web bundle into {out}")
+    try:
+        build_web.build(out)
+    except build_web.BuildError as e:
+        raise BenchError(f"web build failed: {e}") from e
+    return out
+
+
+def prepare_page(workdir: Path) -> Path:
+    bench_dir = workdir / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    (bench_dir / "index.html").write_text(INDEX_HTML)
+    shutil.copyfile(Path(__file__).parent / "pages" / "bench_page.js", bench_dir / "bench.js")
+    return bench_dir
+
+
+# --------------------------------------------------------------------------- browser
+class BrowserRun:
+    """One Chromium; pages per system and mode; alternating frame loop."""
+
+    def __init__(self, base: str, args, flags: list):
+        from playwright.sync_api import sync_playwright
+
+        self.base = base
+        self.args = args
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(
+            executable_path=args.chromium, headless=True, args=flags)
+        self.version = self.browser.version
+        # CPU time of every browser process (renderers with their workers, the GPU process
+        # where SwiftShader runs MediaPipe's WebGL): a load-robust cost next to latency.
+        self._cdp = self.browser.new_browser_cdp_session()
+        self.external: list = []
+        self.console: list = []
+        self.context = None
+
+    def new_context(self):
+        if self.context is not None:
+            self.context.close()
+        self.context = self.browser.new_context()
+        self.context.set_default_timeout(self.args.timeout * 1000)
+        self.context.on("request", self._on_request)
+        return self.context
+
+    def _on_request(self, request) -> None:
+        url = request.url
+        if not (url.startswith("http://127.0.0.1:") or url.startswith("data:")
+                or url.startswith("blob:")):
+            self.external.append(url)
+
+    def open(self, system: str, mode: str, cfg: dict):
+        page = self.context.new_page()
+        tag = f"{system}/{mode}"
+        page.on("console", lambda m: self.console.append(f"{tag}: {m.text[:300]}")
+                if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: self.console.append(f"{tag}: pageerror {e}"))
+        config = dict(cfg, system=system, mode=mode)
+        before = self.cpu_times()
+        page.goto(f"{self.base}/bench/index.html#" + urllib.parse.quote(json.dumps(config)))
+        try:
+            start = page.evaluate("() => bench.start")
+        except Exception as e:  # playwright.Error: the page's exception text
+            raise BenchError(f"{tag} failed to start: {e}\n" + "\n".join(self.console[-10:])) \
+                from e
+        start["cold"]["cpu_ms"] = round(self.cpu_ms(before, self.cpu_times()), 1)
+        return page, start
+
+    def cpu_times(self) -> dict:
+        info = self._cdp.send("SystemInfo.getProcessInfo")["processInfo"]
+        return {(p["type"], p["id"]): float(p["cpuTime"]) for p in info}
+
+    @staticmethod
+    def cpu_ms(before: dict, after: dict) -> float:
+        """CPU milliseconds all browser processes used between two ``cpu_times`` (a
+        process that started in between counts whole; one that ended is dropped)."""
+        return 1e3 * sum(t - before.get(k, 0.0) for k, t in after.items())
+
+    def gpu_adapter(self) -> bool:
+        page = self.context.new_page()
+        page.goto(f"{self.base}/bench/index.html#" + urllib.parse.quote(json.dumps(
+            {"system": "none"})))
+        ok = page.evaluate(
+            "async () => !!(navigator.gpu && await navigator.gpu.requestAdapter())")
+        page.close()
+        return ok
+
+    def close(self) -> None:
+        try:
+            if self.context is not None:
+                self.context.close()
+            self.browser.close()
+        finally:
+            self._pw.stop()
+
+
+def frame_loop(runners: dict, n: int, first: dict, progress: str) -> dict:
+    """Frames 1..n-1 through every system (``runners``: name -> frame(i) -> record),
+    alternating which goes first, so a busy phase of the shared machine hits all."""
+    records = {name: [first[name]] for name in runners}
+    names = list(runners)
+    t0 = time.time()
+    for i in range(1, n):
+        order = names if i % 2 else names[::-1]
+        for name in order:
+            records[name].append(runners[name](i))
+        if i % 10 == 0 or i == n - 1:
+            per = ", ".join(f"{k} {records[k][-1]['ms']:.0f} ms" for k in names)
+            log(f"{progress}: frame {i + 1}/{n} ({per}; {time.time() - t0:.0f} s)")
+    return records
+
+
+def browser_config(args) -> dict:
+    return {
+        "modelComplexity": COMPLEXITY[args.model],
+        "hands": args.hands == "on",
+        "bodyModel": {"on": True, "off": False, "auto": None}[args.body_model],
+        "threads": args.threads,
+        "backend": args.backend,
+    }
+
+
+def summarise_run(records: list, warmup: int, with_stages: bool) -> dict:
+    ms = [r["ms"] for r in records]
+    run = {"latency": bench_stats.latency_summary(ms, warmup),
+           "per_frame_ms": [round(v, 2) for v in ms]}
+    cpu = [r["cpu_ms"] for r in records[warmup:] if r.get("cpu_ms") is not None]
+    if cpu:
+        run["cpu"] = bench_stats.cpu_summary(cpu, ms[warmup:])
+    if with_stages:
+        run["stages"] = bench_stats.stage_summary(records, warmup)
+    detector = sum(1 for r in records if r.get("stages") and "detector" in r["stages"])
+    if with_stages:
+        run["detector_frames"] = detector
+    run["pose_found_frames"] = sum(1 for r in records if r.get("pose"))
+    return run
+
+
+def browser_frame(run: BrowserRun, page):
+    """frame(i) for a page; ``cpu_ms``: CPU time of all browser processes meanwhile."""
+    def frame(i: int) -> dict:
+        before = run.cpu_times()
+        rec = page.evaluate("(i) => bench.frame(i)", i)
+        rec["cpu_ms"] = run.cpu_ms(before, run.cpu_times())
+        return rec
+    return frame
+
+
+class NativeSystem:
+    """``HolisticTracker`` (CPython + onnxruntime, the same ONNX models and options) on the
+    same RGBA arrays, in this process; ``cpu_ms`` is this process's CPU time."""
+
+    def __init__(self, args, unique: list, sequence: list):
+        from blazepose_holistic.model_store import ModelStore
+
+        self.args, self.unique, self.sequence = args, unique, sequence
+        body = {"on": True, "off": False}.get(args.body_model)
+        self.body = ("lifter" in ModelStore().models) if body is None else body
+        self.tracker = None
+
+    def start(self, mode: str) -> tuple:
+        from blazepose_holistic.tracker import HolisticTracker
+
+        if self.tracker is not None:
+            self.tracker.close()
+        t0 = time.perf_counter()
+        self.tracker = HolisticTracker(
+            model_complexity=COMPLEXITY[self.args.model], static_image_mode=(mode == "image"),
+            enable_hands=self.args.hands == "on", enable_body_model=self.body,
+            threads=self.args.threads)
+        init_ms = (time.perf_counter() - t0) * 1e3
+        first = self.frame(0)
+        cold = {"cold_start_ms": round((time.perf_counter() - t0) * 1e3, 1),
+                "init_ms": round(init_ms, 1), "first_frame_ms": round(first["ms"], 1),
+                "about": "onnxruntime sessions created + first frame", "options_mode": mode}
+        return first, cold
+
+    def frame(self, i: int) -> dict:
+        t1, c1 = time.perf_counter(), time.process_time()
+        r = self.tracker.process(self.unique[self.sequence[i]], timestamp=i / FPS)
+        ms = (time.perf_counter() - t1) * 1e3
+
+        def xy(a):
+            return None if a is None else np.asarray(a)[:, :2].ravel().tolist()
+
+        return {"ms": ms, "cpu_ms": (time.process_time() - c1) * 1e3,
+                "pose": xy(r.pose_landmarks), "left": xy(r.left_hand_landmarks),
+                "right": xy(r.right_hand_landmarks), "stages": dict(r.timings_ms)}
+
+    def close(self) -> None:
+        if self.tracker is not None:
+            self.tracker.close()
+
+
+def run_systems(args, base, browser_systems: list, native, modes: list, n: int,
+                report: dict) -> dict:
+    """Every mode: start each system (cold, then warm for later modes), then the frames
+    through all of them, interleaved. Returns {mode: {system: [records]}}."""
+    records: dict = {}
+    run = None
+    if browser_systems:
+        flags = CHROMIUM_FLAGS[:] if not args.browser_gpu else \
+            [f for f in CHROMIUM_FLAGS if f != "--disable-gpu"]
+        flags += args.chromium_flag or []
+        run = BrowserRun(base, args, flags)
+        report["machine"]["chromium"] = run.version
+        report["config"]["chromium_flags"] = flags
+    cfg = browser_config(args)
+    try:
+        if run is not None:
+            run.new_context()
+            if args.backend == "webgpu" and "ours" in browser_systems and not run.gpu_adapter():
+                report["notes"].append(
+                    "backend webgpu: this browser has no WebGPU adapter (no GPU, or WebGPU "
+                    "off in headless Chromium); ours was not run")
+                for s in ("ours", "baseline"):
+                    if s in browser_systems:
+                        report["systems"][s] = {"skipped": "no WebGPU adapter"}
+                browser_systems = [s for s in browser_systems if s not in ("ours", "baseline")]
+        cold_done = set()
+        for m, mode in enumerate(modes):
+            mode_systems = [s for s in browser_systems
+                            if not (s == "mediapipe" and mode == "image")]
+            if mode == "image" and "mediapipe" in browser_systems:
+                report["systems"].setdefault("mediapipe", {})["image"] = {
+                    "skipped": "MediaPipe's JS solution has no static image mode; reset() "
+                               "restarts its whole graph (20-35 s a frame here)"}
+            runners, first, pages = {}, {}, []
+            if native is not None:
+                first["native"], cold = native.start(mode)
+                entry = report["systems"].setdefault("native", {})
+                entry.setdefault("cold_start", cold)
+                entry.setdefault("info", {"threads": args.threads, "body_model": native.body})
+                runners["native"] = native.frame
+            for s in mode_systems:
+                log(f"{s}, {mode} mode: loading ({'warm' if s in cold_done else 'cold'} cache)")
+                page, start = run.open(s, mode, cfg)
+                pages.append(page)
+                runners[s], first[s] = browser_frame(run, page), start["first"]
+                entry = report["systems"].setdefault(s, {})
+                key = "warm_start" if s in cold_done else "cold_start"
+                entry[key] = dict(start["cold"], options_mode=mode)
+                if start.get("info") is not None:
+                    entry.setdefault("info", start["info"])
+                if start.get("notes"):
+                    report["notes"].extend(f"{s}: {x}" for x in start["notes"])
+                cold_done.add(s)
+                log(f"{s}: first result {start['cold']['cold_start_ms'] / 1e3:.1f} s after "
+                    f"loading began (first frame {start['first']['ms']:.0f} ms)")
+            if not runners:
+                continue
+            records[mode] = frame_loop(runners, n, first, f"{mode} mode")
+            for page in pages:
+                page.close()
+            if m == len(modes) - 1 and not args.no_warm:
+                # Warm start for browser systems that had no second page load yet.
+                for s in browser_systems:
+                    if "warm_start" in report["systems"].get(s, {}):
+                        continue
+                    log(f"{s}: warm start ({modes[0]} mode options)")
+                    page, start = run.open(s, modes[0], cfg)
+                    report["systems"][s]["warm_start"] = dict(start["cold"],
+                                                              options_mode=modes[0])
+                    page.close()
+    finally:
+        if native is not None:
+            native.close()
+        if run is not None:
+            report["external_requests"] = sorted(set(run.external))
+            report["browser_console"] = run.console[-50:]
+            run.close()
+    return records
+
+
+# --------------------------------------------------------------------------- main
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--frames", nargs="+", required=True,
+                    help="frame directories, videos or images (their frames in order)")
+    ap.add_argument("--count", type=int, default=0,
+                    help="cycle/truncate the frames to this many (default: all, once)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="hold every input frame for this many frames (stills: both "
+                         "trackers settle on each photo; agreement then skips the first "
+                         "frame of each still, where tracking from the previous one differs)")
+    ap.add_argument("--warmup", type=int, default=5,
+                    help="frames left out of the latency statistics (default 5)")
+    ap.add_argument("--model", choices=list(COMPLEXITY), default="full")
+    ap.add_argument("--hands", choices=("on", "off"), default="on",
+                    help="ours and native only: MediaPipe Holistic always runs its hands")
+    ap.add_argument("--body-model", choices=("auto", "on", "off"), default="auto",
+                    help="our lifter (MediaPipe has none); auto: on when the build has it")
+    ap.add_argument("--threads", type=int, choices=(1, 2), default=1,
+                    help="onnxruntime threads (2 serves the pages cross-origin isolated)")
+    ap.add_argument("--backend", choices=("wasm", "webgpu"), default="wasm")
+    ap.add_argument("--modes", default="video,image",
+                    help="comma list of video (tracking) and image (detect every frame)")
+    ap.add_argument("--systems", default="ours,mediapipe,native",
+                    help="comma list of ours, mediapipe, native")
+    ap.add_argument("--json", type=Path, help="write the report here")
+    ap.add_argument("--plot", type=Path, help="per-frame latency plot (PNG)")
+    ap.add_argument("--workdir", type=Path, default=ROOT / "out" / "bench",
+                    help="bench files: our build, MediaPipe's files, frames (not committed)")
+    ap.add_argument("--ours-dist", type=Path,
+                    help="use this existing web build instead of building one")
+    ap.add_argument("--baseline", type=Path,
+                    help="another web build of ours (e.g. before a change), run as system "
+                         "'baseline' beside the others, frames interleaved: before/after "
+                         "numbers under the same conditions")
+    ap.add_argument("--chromium", default=CHROMIUM)
+    ap.add_argument("--chromium-flag", action="append",
+                    help="extra Chromium flag (repeatable)")
+    ap.add_argument("--browser-gpu", action="store_true",
+                    help="let Chromium use a GPU (drops --disable-gpu); for machines with one")
+    ap.add_argument("--no-warm", action="store_true", help="skip the warm-start page load")
+    ap.add_argument("--landmarks", action="store_true",
+                    help="also store every frame's landmarks of every system in the JSON")
+    ap.add_argument("--timeout", type=float, default=900,
+                    help="seconds for any one page step (default 900)")
+    args = ap.parse_args(argv)
+    args.modes = [m for m in args.modes.split(",") if m]
+    args.systems = [s for s in args.systems.split(",") if s]
+    for m in args.modes:
+        if m not in ("video", "image"):
+            ap.error(f"unknown mode {m!r}")
+    for s in args.systems:
+        if s not in ("ours", "mediapipe", "native"):
+            ap.error(f"unknown system {s!r}")
+    return args
+
+
+def machine_info() -> dict:
+    info = {"platform": platform.platform(), "cpus": os.cpu_count(),
+            "python": platform.python_version()}
+    try:
+        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    try:
+        import onnxruntime
+
+        info["onnxruntime"] = onnxruntime.__version__
+    except ImportError:
+        pass
+    return info
+
+
+def git_revision() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def bench(args) -> dict:
+    t_start = time.time()
+    report: dict = {
+        "command": "python -m build_scripts.measure.bench " + " ".join(sys.argv[1:]),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "revision": git_revision(),
+        "machine": machine_info(),
+        "config": {"model": args.model, "hands": args.hands, "body_model": args.body_model,
+                   "repeat": args.repeat,
+                   "threads": args.threads, "backend": args.backend, "modes": args.modes,
+                   "warmup": args.warmup},
+        "notes": [],
+        "systems": {},
+    }
+    unique, sequence, sources = load_frames(args.frames, args.count, args.repeat)
+    n = len(sequence)
+    if n <= args.warmup:
+        raise BenchError(f"{n} frames but --warmup {args.warmup}: nothing left to time")
+    report["frames"] = {"inputs": [str(p) for p in args.frames], "count": n,
+                        "unique": len(unique),
+                        "sizes": sorted({f"{u.shape[1]}x{u.shape[0]}" for u in unique}),
+                        "fps_timestamps": FPS}
+    sizes = [(unique[k].shape[1], unique[k].shape[0]) for k in sequence]
+    log(f"{n} frames ({len(unique)} unique, {', '.join(report['frames']['sizes'])})")
+
+    browser_systems = [s for s in ("mediapipe", "ours") if s in args.systems]
+    if args.baseline:
+        browser_systems.append("baseline")
+    native = NativeSystem(args, unique, sequence) if "native" in args.systems else None
+    server = base = None
+    if browser_systems:
+        workdir = args.workdir.resolve()
+        roots = {"/bench/": prepare_page(workdir)}
+        write_frames(roots["/bench/"], unique, sequence, sources)
+        if "mediapipe" in browser_systems:
+            roots["/mediapipe/"] = prepare_mediapipe(workdir)
+        if "ours" in browser_systems:
+            roots["/ours/"] = prepare_ours(workdir, args.ours_dist)
+        if args.baseline:
+            roots["/baseline/"] = prepare_ours(workdir, args.baseline.resolve())
+        server, base = serve.start(roots["/bench/"], isolate=args.threads > 1, mounts=roots)
+        base = base.rstrip("/")
+        report["config"]["cross_origin_isolated"] = args.threads > 1
+    try:
+        records = run_systems(args, base, browser_systems, native, args.modes, n, report)
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+    for mode, recs in records.items():
+        for s, r in recs.items():
+            report["systems"][s][mode] = summarise_run(r, args.warmup,
+                                                       s in ("ours", "baseline", "native"))
+    if args.landmarks:
+        report["landmarks"] = {
+            mode: {s: [{k: r.get(k) for k in ("pose", "left", "right")} for r in recs[s]]
+                   for s in recs}
+            for mode, recs in records.items()}
+
+    # Agreement: with --repeat, leave out the first frame of each still (it is tracked from
+    # the previous photo's ROI, which both systems then drop in their own way).
+    keep = [args.repeat <= 1 or i == 0 or sequence[i] == sequence[i - 1]
+            for i in range(len(sequence))]
+    # Ratios and agreement, per mode.
+    report["ratios"], report["agreement"] = {}, {}
+    for mode, recs in records.items():
+        med = {s: report["systems"][s][mode]["latency"].get("median_ms") for s in recs}
+        ratios = {}
+        for a, b in (("ours", "mediapipe"), ("ours", "native"), ("mediapipe", "native"),
+                     ("ours", "baseline")):
+            if med.get(a) and med.get(b):
+                ratios[f"{a}_over_{b}"] = round(med[a] / med[b], 4)
+                ratios[f"{a}_over_{b}_paired"] = bench_stats.paired_ratio(
+                    [r["ms"] for r in recs[a]], [r["ms"] for r in recs[b]], args.warmup)
+        cpu = {s: (report["systems"][s][mode].get("cpu") or {}).get("mean_ms") for s in recs}
+        for a, b in (("ours", "mediapipe"), ("ours", "native"), ("ours", "baseline")):
+            if cpu.get(a) and cpu.get(b):
+                ratios[f"cpu_{a}_over_{b}"] = round(cpu[a] / cpu[b], 4)
+        report["ratios"][mode] = ratios
+        pairs = {}
+        for a, b in (("ours", "mediapipe"), ("native", "mediapipe"), ("ours", "native"),
+                     ("ours", "baseline")):
+            if a in recs and b in recs:
+                pairs[f"{a}_vs_{b}"] = bench_stats.agreement(recs[b], recs[a], sizes, keep)
+        report["agreement"][mode] = pairs
+    video = report["ratios"].get("video", {})
+    report["ratio_ours_over_mediapipe"] = video.get("ours_over_mediapipe")
+    report["wall_seconds"] = round(time.time() - t_start, 1)
+    return report
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        report = bench(args)
+    except BenchError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        log(f"wrote {args.json}")
+    if args.plot:
+        bench_stats.plot_png(report, args.plot)
+        log(f"wrote {args.plot}")
+    print(bench_stats.table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The build's outputs: every model in the manifest exists, matches its checksum, loads in
+onnxruntime with the IO the manifest declares, and passed verification within tolerance."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import onnxruntime as ort
+import pytest
+
+from build_scripts.common import paths
+from build_scripts.models import build as build_models
+
+
+def test_manifest_lists_every_built_model(manifest):
+    assert set(build_models.SPECS) <= set(manifest["models"])
+
+
+@pytest.mark.parametrize("name", sorted(build_models.SPECS))
+def test_model_file_checksum_and_signature(manifest, model_dir, name):
+    entry = manifest["models"][name]
+    path = model_dir / entry["file"]
+    assert path.is_file(), f"{path} missing: run ./run models"
+    assert paths.sha256_file(path) == entry["sha256"]
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in sess.get_inputs()] == [i["name"] for i in entry["inputs"]]
+    assert [o.name for o in sess.get_outputs()] == [o["name"] for o in entry["outputs"]]
+    assert entry["source"]["version"] == "0.5.1675471629"
+
+
+def test_segmentation_head_dropped_only_where_asked(manifest):
+    outs = {n: {o["name"] for o in e["outputs"]} for n, e in manifest["models"].items()}
+    assert "segmentation" not in outs["pose_landmark_full"]
+    assert "segmentation" in outs["pose_landmark_full_seg"]
+
+
+def test_conversion_report_within_tolerance():
+    report = json.loads((paths.MODELS / "conversion_report.json").read_text())
+    tol, mask_tol = report["tolerance_rel"], report["mask_tolerance"]
+    for name, entry in report["models"].items():
+        diffs = entry["max_rel_diff_vs_tflite"]
+        assert diffs, name
+        for output, diff in diffs.items():
+            limit = mask_tol if output == "Identity_2" and "pose_landmark" in name else tol
+            assert diff <= limit, (name, output, diff)
+        assert all(v <= report["fused_tolerance_rel"]
+                   for v in entry["max_rel_diff_fused_vs_reference_crop"].values()), name
+
+
+def test_no_converted_weights_are_committed():
+    tracked = subprocess.run(["git", "ls-files", "*.onnx", "*.tflite"], cwd=paths.ROOT,
+                             capture_output=True, text=True, check=True).stdout.split()
+    converted = {f"{n}.onnx" for n in build_models.SPECS}
+    assert not [t for t in tracked if t.split("/")[-1] in converted or t.endswith(".tflite")]
