@@ -40,9 +40,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from build_scripts.bundle.web import copy_bytes
 from build_scripts.common.chromium import CHROMIUM
 from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS
-from build_scripts.common.paths import ROOT
+from build_scripts.common.paths import ROOT, cache_root
 
 DEMO = ROOT / "demo"
 NODE_MODULES = ROOT / "web" / "node_modules"
@@ -67,17 +68,6 @@ PAGE_FILES = ("index.html", "style.css")
 
 class BuildError(RuntimeError):
     pass
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("BPH_CACHE", Path.home() / ".cache" / "blazepose-holistic"))
-
-
-def _write_if_changed(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_file() and path.read_bytes() == data:
-        return
-    path.write_bytes(data)
 
 
 # --------------------------------------------------------------------------- body model
@@ -147,8 +137,8 @@ def build_page(out_demo: Path, body: dict) -> None:
     out_demo.mkdir(parents=True, exist_ok=True)
     esbuild(DEMO / "main.js", out_demo / "demo.js")
     for name in PAGE_FILES:
-        _write_if_changed(out_demo / name, (DEMO / name).read_bytes())
-    _write_if_changed(out_demo / "body_model.json", (json.dumps(body) + "\n").encode())
+        copy_bytes(out_demo / name, (DEMO / name).read_bytes())
+    copy_bytes(out_demo / "body_model.json", (json.dumps(body) + "\n").encode())
 
 
 # --------------------------------------------------------------------------- sample clip
@@ -333,7 +323,7 @@ def build_sample(out_demo: Path, body: dict, force: bool = False) -> Path:
         shutil.rmtree(cached, ignore_errors=True)
         tmp.rename(cached)
     for name in ("sample.mp4", "sample.json"):
-        _write_if_changed(out_demo / name, (cached / name).read_bytes())
+        copy_bytes(out_demo / name, (cached / name).read_bytes())
     return cached
 
 

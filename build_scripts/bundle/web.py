@@ -32,11 +32,13 @@ import gzip
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from blazepose_holistic import contract
+from blazepose_holistic.model_store import ModelError, ModelStore
+from build_scripts.bundle import contract_js
 from build_scripts.bundle.wheel import build_wheel
 from build_scripts.common.paths import ROOT
 
@@ -57,15 +59,9 @@ ORT_WEBGPU_FILES = (
     "ort.webgpu.min.js", "ort-wasm-simd-threaded.asyncify.mjs",
     "ort-wasm-simd-threaded.asyncify.wasm",
 )
-# Models any combination of options can request (pipeline.Options.models()).
-WEB_MODELS = (
-    "pose_detector",
-    "pose_landmark_lite", "pose_landmark_full", "pose_landmark_heavy",
-    "pose_landmark_lite_seg", "pose_landmark_full_seg", "pose_landmark_heavy_seg",
-    "hand_recrop", "hand_landmark_full", "lifter",
-)
-DEFAULT_MODELS = ("pose_detector", "pose_landmark_full", "hand_recrop", "hand_landmark_full",
-                  "lifter")
+# What any combination of options can request, and what the default options request.
+WEB_MODELS = tuple(contract.possible_models())
+DEFAULT_MODELS = tuple(contract.Options().models())
 
 
 class BuildError(RuntimeError):
@@ -79,11 +75,15 @@ def sha256(data: bytes) -> str:
 def copy(src: Path, dst: Path) -> None:
     if not src.is_file():
         raise BuildError(f"missing build input {src}")
+    copy_bytes(src.read_bytes(), dst)
+
+
+def copy_bytes(data: bytes, dst: Path) -> None:
+    """Write only when the bytes differ, so an unchanged bundle keeps its timestamps."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.is_file() and dst.stat().st_size == src.stat().st_size \
-            and dst.read_bytes() == src.read_bytes():
+    if dst.is_file() and dst.stat().st_size == len(data) and dst.read_bytes() == data:
         return
-    shutil.copyfile(src, dst)
+    dst.write_bytes(data)
 
 
 # --------------------------------------------------------------------------- JavaScript
@@ -112,41 +112,17 @@ def esbuild(out: Path) -> None:
 
 
 # --------------------------------------------------------------------------- models
-def model_dir() -> Path:
-    cache = Path(os.environ.get("BPH_CACHE", Path.home() / ".cache" / "blazepose-holistic"))
-    return Path(os.environ.get("BPH_MODEL_DIR", cache / "models"))
-
-
-def manifest_path() -> Path:
-    # Like blazepose_holistic.model_store: $BPH_MANIFEST overrides models/manifest.json.
-    return Path(os.environ.get("BPH_MANIFEST", ROOT / "models" / "manifest.json"))
-
-
 def copy_models(out: Path) -> dict:
-    mpath = manifest_path()
-    manifest = json.loads(mpath.read_text())
-    models = manifest.get("models", {})
-    missing_required = [m for m in DEFAULT_MODELS if m not in models and m != "lifter"]
-    if missing_required:
-        raise BuildError(f"models/manifest.json lacks {missing_required}; run `./run models`")
-    subset = {}
-    for name in WEB_MODELS:
-        entry = models.get(name)
-        if entry is None:
-            continue  # e.g. the lifter before it is trained: the bundle runs without it
-        src = None
-        for folder in (mpath.parent, model_dir()):
-            if (folder / entry["file"]).is_file():
-                src = folder / entry["file"]
-                break
-        if src is None:
-            raise BuildError(f"model file {entry['file']} for {name!r} not found in "
-                             f"{mpath.parent} or {model_dir()}; run `./run models`")
-        data = src.read_bytes()
-        if sha256(data) != entry["sha256"]:
-            raise BuildError(f"{src} does not match its manifest sha256; run `./run models`")
-        copy(src, out / "models" / entry["file"])
-        subset[name] = entry
+    """Copy every model some options can request, each checked against its sha256."""
+    try:
+        store = ModelStore()
+        subset = {}
+        for name in WEB_MODELS:
+            copy_bytes(store.read(name), out / "models" / store.models[name]["file"])
+            subset[name] = store.models[name]
+    except ModelError as e:
+        raise BuildError(str(e)) from e
+    manifest = store.manifest
     out_manifest = {k: v for k, v in manifest.items() if k != "models"}
     out_manifest["models"] = subset
     (out / "models" / "manifest.json").write_text(json.dumps(out_manifest, indent=1) + "\n")
@@ -206,6 +182,7 @@ def write_assets(out: Path) -> None:
 
 def build(out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
+    contract_js.write()  # the JS view of the Python contract, which the bundles import
     esbuild(out)
     for name in PYODIDE_FILES:
         copy(PYODIDE_DIST / name, out / "pyodide" / name)

@@ -6,8 +6,9 @@ Converted weights are build outputs: they are cached outside the repository, und
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
+
+from blazepose_holistic import model_store
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -16,13 +17,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 MEDIAPIPE_PACKAGE = WEB / "node_modules" / "@mediapipe" / "holistic"
 
 
-def cache_root() -> Path:
-    return Path(os.environ.get("BPH_CACHE", Path.home() / ".cache" / "blazepose-holistic"))
-
-
-def model_dir() -> Path:
-    """The directory that holds the converted ONNX models named in models/manifest.json."""
-    return Path(os.environ.get("BPH_MODEL_DIR", cache_root() / "models"))
+# The product owns where its models are found; the workshop writes them there.
+cache_root = model_store.cache_root
+model_dir = model_store.default_model_dir
 
 
 def sha256_file(path: Path) -> str:

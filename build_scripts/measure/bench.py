@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from blazepose_holistic.contract import COMPLEXITIES
 from build_scripts.common import serve  # noqa: E402
 from build_scripts.common.chromium import CHROMIUM  # noqa: E402
 from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS  # noqa: E402
@@ -59,7 +60,6 @@ MEDIAPIPE_FILES = (
     "holistic_solution_wasm_bin.wasm", "holistic_solution_simd_wasm_bin.data",
     "pose_landmark_lite.tflite", "pose_landmark_full.tflite", "pose_landmark_heavy.tflite",
 )
-COMPLEXITY = {"lite": 0, "full": 1, "heavy": 2}
 FPS = 30.0
 INDEX_HTML = """<!doctype html>
 <html><head><meta charset="utf-8"><title>blazepose-holistic bench</title></head>
@@ -257,7 +257,7 @@ def frame_loop(runners: dict, n: int, first: dict, progress: str) -> dict:
 
 def browser_config(args) -> dict:
     return {
-        "modelComplexity": COMPLEXITY[args.model],
+        "modelComplexity": COMPLEXITIES.index(args.model),
         "hands": args.hands == "on",
         "bodyModel": {"on": True, "off": False, "auto": None}[args.body_model],
         "threads": args.threads,
@@ -310,7 +310,7 @@ class NativeSystem:
             self.tracker.close()
         t0 = time.perf_counter()
         self.tracker = HolisticTracker(
-            model_complexity=COMPLEXITY[self.args.model], static_image_mode=(mode == "image"),
+            model_complexity=COMPLEXITIES.index(self.args.model), static_image_mode=(mode == "image"),
             enable_hands=self.args.hands == "on", enable_body_model=self.body,
             threads=self.args.threads)
         init_ms = (time.perf_counter() - t0) * 1e3
@@ -430,7 +430,7 @@ def parse_args(argv=None):
                          "frame of each still, where tracking from the previous one differs)")
     ap.add_argument("--warmup", type=int, default=5,
                     help="frames left out of the latency statistics (default 5)")
-    ap.add_argument("--model", choices=list(COMPLEXITY), default="full")
+    ap.add_argument("--model", choices=COMPLEXITIES, default="full")
     ap.add_argument("--hands", choices=("on", "off"), default="on",
                     help="ours and native only: MediaPipe Holistic always runs its hands")
     ap.add_argument("--body-model", choices=("auto", "on", "off"), default="auto",

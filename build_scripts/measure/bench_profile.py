@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from blazepose_holistic.contract import COMPLEXITIES
 from build_scripts.common import serve  # noqa: E402
 from build_scripts.common.chromium import CHROMIUM  # noqa: E402
 from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS
@@ -278,7 +279,7 @@ def record_trace(args, work: Path) -> dict:
     body = {"on": True, "off": False}.get(args.body_model)
     if body is None:
         body = "lifter" in ModelStore().models
-    options = dict(model_complexity={"lite": 0, "full": 1, "heavy": 2}[args.model],
+    options = dict(model_complexity=COMPLEXITIES.index(args.model),
                    static_image_mode=args.mode == "image", enable_hands=args.hands == "on",
                    enable_body_model=body)
     tracker = HolisticTracker(**options)
@@ -371,7 +372,7 @@ def main(argv=None) -> int:
     py.add_argument("--frames", nargs="+", required=True)
     py.add_argument("--count", type=int, default=30)
     py.add_argument("--mode", choices=("video", "image"), default="video")
-    py.add_argument("--model", choices=("lite", "full", "heavy"), default="full")
+    py.add_argument("--model", choices=COMPLEXITIES, default="full")
     py.add_argument("--hands", choices=("on", "off"), default="on")
     py.add_argument("--body-model", choices=("auto", "on", "off"), default="auto")
     py.add_argument("--reps", type=int, default=5, help="replays of the recorded frames")

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .contract import POSE_DETECTOR, input_size
+
 
 class SsdAnchorOptions(NamedTuple):
     """The SsdAnchorsCalculatorOptions fields that shape a fixed-size anchor grid."""
@@ -27,7 +29,7 @@ class SsdAnchorOptions(NamedTuple):
 # into @mediapipe/holistic 0.5.1675471629). min_scale 0.1484375 / max_scale 0.75 only set
 # anchor sizes, which fixed_anchor_size: true replaces by 1, so they do not appear here.
 POSE_DETECTOR_ANCHORS = SsdAnchorOptions(
-    input_size=(224, 224),
+    input_size=(input_size(POSE_DETECTOR),) * 2,
     strides=(8, 16, 32, 32, 32),
 )
 

@@ -17,12 +17,12 @@ Only Python 3.8 / numpy 1.17 features are used: the browser runs Pyodide 0.17.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
 
-from .pipeline import HolisticPipeline, Options, PipelineError
+from .contract import BODY_MODEL_ARRAYS, RESULT_FIELDS, Options, PipelineError
+from .pipeline import HolisticPipeline
 from .results import HolisticResult
 
 # numpy dtypes for onnxruntime-web's Tensor.type names.
@@ -35,9 +35,6 @@ _DTYPES = {
     "int8": np.int8,
     "bool": np.bool_,
 }
-
-OPTION_NAMES = tuple(f.name for f in dataclasses.fields(Options))
-
 
 def _as_array(buffer, dtype: str, shape) -> np.ndarray:
     if dtype not in _DTYPES:
@@ -66,16 +63,9 @@ class Bridge:
     """
 
     def __init__(self, options_json: str, available_models_json: str):
-        raw = json.loads(options_json)
-        unknown = sorted(set(raw) - set(OPTION_NAMES))
-        if unknown:
-            raise PipelineError(f"unknown option(s): {', '.join(unknown)}")
-        self.options = Options(**raw)
+        self.options = Options.from_mapping(json.loads(options_json))
         available = json.loads(available_models_json)
         self.pipeline = HolisticPipeline(self.options, available_models=available)
-        missing = [m for m in self.options.models() if m not in available]
-        if missing:
-            raise PipelineError(f"the options need model(s) not loaded: {', '.join(missing)}")
         self._step = None
 
     # ---------------------------------------------------------------- metadata (JSON)
@@ -138,11 +128,12 @@ class Bridge:
 
 
 def pack_result(result: HolisticResult) -> list:
-    """HolisticResult -> [(name, flat float64 array, shape)] for the fields that are set.
+    """HolisticResult -> [(name, flat array, shape)] for the fields that are set.
 
-    Names are the result's snake_case fields; the body model's parts are
-    ``body_model.<field>``, the detection's ``pose_detection.<field>``. The segmentation
-    mask (float32, aligned with the whole frame at reduced resolution) stays float32.
+    Names are ``contract.RESULT_FIELDS``' snake_case names; the body model's arrays are
+    ``body_model.<array>``, the detection's ``pose_detection.<box|keypoints|score>``. The
+    segmentation mask (aligned with the whole frame at reduced resolution) stays float32,
+    everything else is float64.
     """
     fields = []
 
@@ -150,23 +141,19 @@ def pack_result(result: HolisticResult) -> list:
         if value is not None:
             fields.append((name, _flat(value, dtype), list(np.shape(value))))
 
-    add("pose_landmarks", result.pose_landmarks)
-    add("pose_world_landmarks", result.pose_world_landmarks)
-    add("pose_roi", result.pose_roi)
-    for side in ("left", "right"):
-        add(f"{side}_hand_landmarks", getattr(result, f"{side}_hand_landmarks"))
-        add(f"{side}_hand_world_landmarks", getattr(result, f"{side}_hand_world_landmarks"))
-        add(f"{side}_hand_roi", getattr(result, f"{side}_hand_roi"))
-    det = result.pose_detection
-    if det is not None:
-        add("pose_detection.box", det.box)
-        add("pose_detection.keypoints", det.keypoints)
-        add("pose_detection.score", [det.score])
-    if result.segmentation_mask is not None:
-        add("segmentation_mask", result.segmentation_mask, np.float32)
-    body = result.body_model
-    if body is not None:
-        for name in ("beta", "root_rotation", "root_translation", "joint_rotations",
-                     "landmarks"):
-            add("body_model." + name, getattr(body, name))
+    for spec in RESULT_FIELDS:
+        value = getattr(result, spec.name)
+        if value is None:
+            continue
+        if spec.kind == "detection":
+            add("pose_detection.box", value.box)
+            add("pose_detection.keypoints", value.keypoints)
+            add("pose_detection.score", [value.score])
+        elif spec.kind == "body_model":
+            for name in BODY_MODEL_ARRAYS:
+                add("body_model." + name, getattr(value, name))
+        elif spec.kind == "mask":
+            add(spec.name, value, np.float32)
+        else:
+            add(spec.name, value)
     return fields

@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from . import __version__
+from .contract import COMPLEXITIES, Options, PipelineError
 
-COMPLEXITY = {"lite": 0, "full": 1, "heavy": 2}
+_DEFAULTS = Options()
 
 
 class CliError(RuntimeError):
@@ -30,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
     t.add_argument("--json", type=Path, required=True, metavar="OUT.json", help="where to write the results")
     t.add_argument("--annotate", type=Path, metavar="OUT_DIR", help="write annotated images here")
-    t.add_argument("--model", choices=sorted(COMPLEXITY), default="full", help="pose landmark model")
+    t.add_argument("--model", choices=COMPLEXITIES, default=COMPLEXITIES[_DEFAULTS.model_complexity],
+                   help="pose landmark model")
     t.add_argument("--static", action="store_true", help="image mode: detect on every frame, no smoothing")
     t.add_argument("--segmentation", action="store_true",
                    help="also compute the person mask (saved as *_mask.png with --annotate)")
@@ -38,8 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--no-body-model", action="store_true", help="skip the lifter")
     t.add_argument("--no-smoothing", action="store_true", help="disable landmark smoothing")
     t.add_argument("--mirrored", action="store_true", help="inputs are mirrored (selfie view)")
-    t.add_argument("--min-detection-confidence", type=float, default=0.5)
-    t.add_argument("--min-tracking-confidence", type=float, default=0.5)
+    t.add_argument("--min-detection-confidence", type=float, default=_DEFAULTS.min_detection_confidence)
+    t.add_argument("--min-tracking-confidence", type=float, default=_DEFAULTS.min_tracking_confidence)
     t.add_argument("--fps", type=float, default=30.0, help="frame rate of image directories")
     t.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
     t.add_argument("--no-progress", action="store_true")
@@ -114,21 +116,14 @@ def track(args) -> int:
 
     inputs = [media.classify(p) for p in args.inputs]
     taken = _check_outputs(args, inputs)
-    body_model = not args.no_body_model
-    from .model_store import ModelStore
-
-    if body_model and "lifter" not in ModelStore().models:
-        print("note: the lifter model is not in the manifest; running without the body model",
-              file=sys.stderr)
-        body_model = False
     options = dict(
-        model_complexity=COMPLEXITY[args.model],
+        model_complexity=COMPLEXITIES.index(args.model),
         smooth_landmarks=not args.no_smoothing,
         enable_segmentation=args.segmentation,
         min_detection_confidence=args.min_detection_confidence,
         min_tracking_confidence=args.min_tracking_confidence,
         enable_hands=not args.no_hands,
-        enable_body_model=body_model,
+        enable_body_model=not args.no_body_model,
         mirrored=args.mirrored,
     )
     total = sum(i.frame_count for i in inputs)
@@ -195,7 +190,6 @@ def main(argv=None) -> int:
     from .frames import FrameError
     from .media import MediaError
     from .model_store import ModelError
-    from .pipeline import PipelineError
 
     args = _parser().parse_args(argv)
     try:

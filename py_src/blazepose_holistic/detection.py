@@ -19,12 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import roi
+from .contract import POSE_DETECTOR, input_size
 
 # pose_detection_cpu.pbtxt, TensorsToDetectionsCalculator options.
 NUM_COORDS = 12
 KEYPOINT_COORD_OFFSET = 4
 NUM_KEYPOINTS = 4
-INPUT_SCALE = 224.0  # x_scale = y_scale = w_scale = h_scale
+# x_scale = y_scale = w_scale = h_scale: the detector input size.
+INPUT_SCALE = float(input_size(POSE_DETECTOR))
 SCORE_CLIPPING_THRESH = 100.0
 # 0.5 in MediaPipe 0.8.x and in the @mediapipe/holistic build; later standalone pose
 # graphs lowered it, which does not apply to the holistic pipeline we reproduce.
@@ -51,14 +53,6 @@ class Detection:
             "keypoints": [[float(x), float(y)] for x, y in self.keypoints],
             "score": float(self.score),
         }
-
-
-def as_detections(boxes, keypoints, scores):
-    """Split (N, 4) boxes, (N, K, 2) keypoints and (N,) scores into ``Detection`` objects."""
-    return [
-        Detection(np.asarray(b, np.float64), np.asarray(k, np.float64), float(s))
-        for b, k, s in zip(boxes, keypoints, scores)
-    ]
 
 
 def decode_boxes(raw_boxes, anchors):

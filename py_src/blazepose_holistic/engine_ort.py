@@ -6,6 +6,7 @@ from typing import Iterable
 
 import numpy as np
 
+from .contract import PipelineError, check_manifest_entry
 from .model_store import ModelError, ModelStore
 from .pipeline import Inference
 
@@ -37,12 +38,27 @@ class OrtEngine:
         self._takes_image = {n: any(i.name == "image" for i in s.get_inputs())
                              for n, s in self.sessions.items()}
         self._output_names = {n: [o.name for o in s.get_outputs()] for n, s in self.sessions.items()}
-        self.last_ms: dict[str, float] = {}
+        self._frame_ms: dict[str, float] = {}
+
+    def start_frame(self) -> None:
+        """Begin timing a new frame."""
+        self._frame_ms = {}
+
+    def frame_timings(self) -> dict[str, float]:
+        """Milliseconds per stage since ``start_frame``."""
+        return dict(self._frame_ms)
+
+    def close(self) -> None:
+        self.sessions.clear()
 
     def _check_signature(self, name: str, sess) -> None:
         # A wrong file in a slot (e.g. the hand model where the pose model belongs) must fail
         # here, by name, not as a shape error deep inside a frame.
         entry = self.store.models[name]
+        try:
+            check_manifest_entry(name, entry)
+        except PipelineError as e:
+            raise ModelError(str(e)) from e
         want_in = [(i["name"], i["shape"]) for i in entry["inputs"]]
         got_in = [(i.name, [d if isinstance(d, int) else str(d) for d in i.shape])
                   for i in sess.get_inputs()]
@@ -60,5 +76,5 @@ class OrtEngine:
             feeds["image"] = image
         t0 = time.perf_counter()
         outputs = self.sessions[request.model].run(None, feeds)
-        self.last_ms[request.stage or request.model] = (time.perf_counter() - t0) * 1e3
+        self._frame_ms[request.stage or request.model] = (time.perf_counter() - t0) * 1e3
         return dict(zip(self._output_names[request.model], outputs))

@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from .body_model.rotations import axis_angle_from_quaternion, quaternion_from_axis_angle
 from .roi import HEIGHT, WIDTH, rect_from_alignment_points
 
 # landmarks_smoothing_calculator.proto: OneEuroFilter.frequency default, used only until
@@ -314,25 +315,6 @@ def _quat_normalize(q):
     return q / np.linalg.norm(q, axis=-1, keepdims=True)
 
 
-def _quat_log(q):
-    # Rotation vector (axis * angle, radians) of the shorter of the two rotations q, -q.
-    q = np.where(q[..., 3:4] < 0.0, -q, q)
-    v = q[..., :3]
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
-    angle = 2.0 * np.arctan2(n, q[..., 3:4])
-    # angle / n tends to 2 / w = 2 as the rotation vanishes.
-    factor = np.where(n > 1e-12, angle / np.maximum(n, 1e-12), 2.0)
-    return v * factor
-
-
-def _quat_exp(rotvec):
-    angle = np.linalg.norm(rotvec, axis=-1, keepdims=True)
-    half = 0.5 * angle
-    # sin(angle / 2) / angle tends to 1/2 as the angle vanishes.
-    factor = np.where(angle > 1e-12, np.sin(half) / np.maximum(angle, 1e-12), 0.5)
-    return np.concatenate([rotvec * factor, np.cos(half)], axis=-1)
-
-
 class QuaternionOneEuroFilter(_OneEuroClock):
     """One Euro filter on unit quaternions (..., 4) = (x, y, z, w), for joint rotations.
 
@@ -370,14 +352,15 @@ class QuaternionOneEuroFilter(_OneEuroClock):
             raise ValueError(
                 f"shape changed from {self._last_value.shape} to {q.shape} without reset()"
             )
-        velocity = _quat_log(_quat_mul(_quat_conj(self._last_raw), q)) * self.frequency
+        velocity = axis_angle_from_quaternion(_quat_mul(_quat_conj(self._last_raw), q))
+        velocity = velocity * self.frequency
         smoothed = self._velocity.apply(
             velocity, one_euro_alpha(self.derivate_cutoff, self.frequency)
         )
         cutoff = self.min_cutoff + self.beta * np.linalg.norm(smoothed, axis=-1, keepdims=True)
         alpha = one_euro_alpha(cutoff, self.frequency)
-        step = _quat_log(_quat_mul(_quat_conj(self._last_value), q)) * alpha
-        out = _quat_normalize(_quat_mul(self._last_value, _quat_exp(step)))
+        step = axis_angle_from_quaternion(_quat_mul(_quat_conj(self._last_value), q)) * alpha
+        out = _quat_normalize(_quat_mul(self._last_value, quaternion_from_axis_angle(step)))
         self._last_raw = q
         self._last_value = out
         return out.copy()

@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from .contract import HAND_LANDMARK, HAND_RECROP, input_size
 from .roi import (
     HEIGHT,
     ROTATION,
@@ -46,12 +47,12 @@ WRIST_VISIBILITY_THRESHOLD = 0.1
 # hand_landmarks_from_pose_to_recrop_roi.pbtxt: RectTransformationCalculator.
 ROI_FROM_POSE_TRANSFORM = dict(scale_x=2.7, scale_y=2.7, shift_y=-0.1, square_long=True)
 
-RECROP_INPUT_SIZE = 256  # hand_recrop_by_roi_cpu.pbtxt, ImageToTensorCalculator
+RECROP_INPUT_SIZE = input_size(HAND_RECROP)
 # hand_recrop_by_roi_cpu.pbtxt: rotation_vector_target_angle_degrees: -90.
 RECROP_TARGET_ANGLE = -math.pi / 2.0
 RECROP_TRANSFORM = dict(scale_x=1.0, scale_y=1.0, shift_y=-0.1, square_long=True)
 
-LANDMARK_INPUT_SIZE = 224  # hand_landmark_cpu.pbtxt, ImageToTensorCalculator
+LANDMARK_INPUT_SIZE = input_size(HAND_LANDMARK)
 NUM_HAND_LANDMARKS = 21
 # hand_landmark_cpu.pbtxt, TensorsToLandmarksCalculator: "normalize_z: 0.4".
 NORMALIZE_Z = 0.4
@@ -267,31 +268,6 @@ def hand_present(hand_flag):
     LOGISTIC op and the graph's TensorsToFloatsCalculator applies no activation.
     """
     return _above(hand_flag, HAND_PRESENCE_THRESHOLD)
-
-
-def left_hand_probability(handedness, mirrored):
-    """Handedness output (any shape) -> probability that it is the person's left hand.
-
-    Diagnostics only: Holistic names hands by the pose wrist that seeded them. The output
-    is already a probability (LOGISTIC op in the model) that MediaPipe labels "Left"
-    (handedness.txt lists Left, Right; binary classification gives the first label the raw
-    score). MediaPipe defines those labels for mirrored (selfie) input; for an unmirrored
-    image the label names the other hand.
-    """
-    score = np.asarray(handedness, dtype=np.float64)
-    return score if mirrored else 1.0 - score
-
-
-def by_person_side(per_pose_side, mirrored):
-    """Reorder a (2, ...) per-hand array from pose sides to the person's real sides.
-
-    The pose model names sides for an unmirrored view: its "left" wrist (15) is the
-    person's left hand. In a mirrored (selfie) frame the person appears as their mirror
-    image, so the pose's left is the person's right; this swaps the two entries then.
-    Index LEFT of the result is always the person's left hand.
-    """
-    per_pose_side = np.asarray(per_pose_side)
-    return per_pose_side[::-1] if mirrored else per_pose_side
 
 
 def attach_to_pose_wrist(hand_world, pose_world_wrist):

@@ -19,9 +19,15 @@ class ModelError(RuntimeError):
     """A model is missing, corrupt, or not the model the manifest names."""
 
 
+def cache_root() -> Path:
+    """Where built things are cached (models, environments): $BPH_CACHE, by default
+    ~/.cache/blazepose-holistic."""
+    return Path(os.environ.get("BPH_CACHE", Path.home() / ".cache" / "blazepose-holistic"))
+
+
 def default_model_dir() -> Path:
-    cache = Path(os.environ.get("BPH_CACHE", Path.home() / ".cache" / "blazepose-holistic"))
-    return Path(os.environ.get("BPH_MODEL_DIR", cache / "models"))
+    """The converted models: $BPH_MODEL_DIR, by default <cache>/models."""
+    return Path(os.environ.get("BPH_MODEL_DIR", cache_root() / "models"))
 
 
 def default_manifest_path() -> Path:

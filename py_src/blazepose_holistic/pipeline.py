@@ -30,81 +30,23 @@ from typing import Generator
 import numpy as np
 
 from . import anchors, detection, hands, pose_landmarks, roi, segmentation
+from .contract import (
+    HAND_LANDMARK,
+    HAND_RECROP,
+    LIFTER,
+    POSE_DETECTOR,
+    Options,
+    PipelineError,
+    input_size,
+)
 from .filters import PoseLandmarksSmoother, QuaternionOneEuroFilter
 from .results import HolisticResult
 
-POSE_DETECTOR = "pose_detector"
-HAND_RECROP = "hand_recrop"
-HAND_LANDMARK = "hand_landmark_full"
-LIFTER = "lifter"
-DETECTOR_SIZE = 224  # pose_detection_cpu.pbtxt
-POSE_LANDMARK_SIZE = 256  # pose_landmark_by_roi_cpu.pbtxt
-COMPLEXITIES = ("lite", "full", "heavy")
 # Default frame interval when the caller gives no timestamps (the filters need time).
 DEFAULT_FRAME_INTERVAL = 1.0 / 30.0
 # Body-model rotation smoothing: the One Euro setting of MediaPipe's world landmarks
 # (pose_landmark_filtering.pbtxt, min_cutoff 0.1, beta 40) applied to joint rotations.
 ROTATION_FILTER = dict(min_cutoff=0.1, beta=40.0, derivate_cutoff=1.0)
-
-
-class PipelineError(ValueError):
-    """A request the pipeline cannot honour (bad options, bad model outputs)."""
-
-
-@dataclass
-class Options:
-    """Named like MediaPipe's Holistic solution options.
-
-    model_complexity: 0 lite, 1 full, 2 heavy (the pose landmark model).
-    smooth_landmarks: One Euro smoothing across frames (video mode only).
-    enable_segmentation: also return the person mask (uses the *_seg model variant).
-    smooth_segmentation: blend the mask with the previous frame's (video mode).
-    min_detection_confidence: pose detector score threshold.
-    min_tracking_confidence: pose flag threshold below which the pose is dropped and the
-        detector runs again on the next frame (in image mode it still gates the pose).
-    static_image_mode: treat every frame as unrelated: detect, no tracking, no smoothing.
-    enable_hands: run the hand stage.
-    enable_body_model: run the lifter (needs the ``lifter`` model).
-    smooth_body_model: One Euro on the body model's joint rotations (video mode).
-    mirrored: frames are mirrored (selfie view); left/right outputs still name the
-        person's own left and right.
-    """
-
-    model_complexity: int = 1
-    smooth_landmarks: bool = True
-    enable_segmentation: bool = False
-    smooth_segmentation: bool = True
-    min_detection_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
-    static_image_mode: bool = False
-    enable_hands: bool = True
-    enable_body_model: bool = True
-    smooth_body_model: bool = True
-    mirrored: bool = False
-
-    def validate(self) -> None:
-        if self.model_complexity not in (0, 1, 2):
-            raise PipelineError(
-                f"model_complexity must be 0, 1 or 2, not {self.model_complexity!r}"
-            )
-        for name in ("min_detection_confidence", "min_tracking_confidence"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise PipelineError(f"{name} must be a number in [0, 1], not {value!r}")
-
-    @property
-    def pose_landmark_model(self) -> str:
-        name = "pose_landmark_" + COMPLEXITIES[self.model_complexity]
-        return name + "_seg" if self.enable_segmentation else name
-
-    def models(self) -> list:
-        """The models a pipeline with these options will request."""
-        names = [POSE_DETECTOR, self.pose_landmark_model]
-        if self.enable_hands:
-            names += [HAND_RECROP, HAND_LANDMARK]
-        if self.enable_body_model:
-            names.append(LIFTER)
-        return names
 
 
 @dataclass
@@ -140,9 +82,10 @@ class HolisticPipeline:
     def __init__(self, options: Options | None = None, available_models=None):
         self.options = options or Options()
         self.options.validate()
-        if available_models is not None and self.options.enable_body_model \
-                and LIFTER not in available_models:
-            raise PipelineError("enable_body_model needs the 'lifter' model, which is missing")
+        if available_models is not None:
+            missing = [m for m in self.options.models() if m not in available_models]
+            if missing:
+                raise PipelineError(f"the options need model(s) not loaded: {', '.join(missing)}")
         self._anchors = anchors.ssd_anchors()
         self.reset()
 
@@ -190,7 +133,9 @@ class HolisticPipeline:
         if opts.mirrored:
             landmarks, world = landmarks[_POSE_MIRROR], world[_POSE_MIRROR]
         result.pose_landmarks = landmarks
-        result.pose_world_landmarks = world[:, :3]
+        # World landmarks carry the image landmarks' visibility and presence (as MediaPipe's
+        # do): one owner, so Python and JS users see the same (33, 5).
+        result.pose_world_landmarks = np.concatenate([world[:, :3], landmarks[:, 3:5]], axis=1)
 
         if opts.enable_hands:
             yield from self._hands_stage(size, landmarks, world, result, tracking)
@@ -219,7 +164,7 @@ class HolisticPipeline:
 
     def _detect(self, size, result: HolisticResult):
         box_rect, padding = roi.letterbox_rect(size)
-        matrix = roi.crop_matrix(box_rect, size, (DETECTOR_SIZE, DETECTOR_SIZE))
+        matrix = roi.crop_matrix(box_rect, size, (input_size(POSE_DETECTOR),) * 2)
         out = yield Inference(POSE_DETECTOR, {"matrix": _f32(matrix[None])}, "detector")
         boxes, keypoints, scores = detection.decode_detections(
             np.asarray(out["boxes"]).reshape(-1, 12),
@@ -238,14 +183,13 @@ class HolisticPipeline:
         return detection.detection_to_rect(kps, size)
 
     def _pose_landmarks(self, size, rect, result: HolisticResult):
-        matrix = roi.crop_matrix(rect, size, (POSE_LANDMARK_SIZE, POSE_LANDMARK_SIZE))
-        out = yield Inference(
-            self.options.pose_landmark_model, {"matrix": _f32(matrix[None])}, "pose_landmarks"
-        )
+        model = self.options.pose_landmark_model
+        matrix = roi.crop_matrix(rect, size, (input_size(model),) * 2)
+        out = yield Inference(model, {"matrix": _f32(matrix[None])}, "pose_landmarks")
         flag = pose_landmarks.pose_flag(out["pose_flag"])
         if not flag >= self.options.min_tracking_confidence:  # also rejects NaN
             return None
-        crop_lm = pose_landmarks.decode_landmarks(out["landmarks"])
+        crop_lm = pose_landmarks.decode_landmarks(out["landmarks"], input_size(model))
         crop_lm = pose_landmarks.refine_from_heatmap(crop_lm, np.asarray(out["heatmap"])[0])
         image_lm = roi.project_landmarks(crop_lm, rect, size)
         world = roi.rotate_world_landmarks(
@@ -283,7 +227,7 @@ class HolisticPipeline:
         if len(idx) == 0:
             self._hands = _HandTrack()
             return
-        matrix = roi.crop_matrix(rects[idx], size, (hands.RECROP_INPUT_SIZE,) * 2)
+        matrix = roi.crop_matrix(rects[idx], size, (input_size(HAND_RECROP),) * 2)
         out = yield Inference(HAND_RECROP, {"matrix": _f32(matrix)}, "hand_recrop")
         points = hands.decode_recrop(np.asarray(out["recrop"]).reshape(len(idx), 4))
         recrop_rects = hands.recrop_to_rect(points, rects[idx], size)
@@ -291,7 +235,7 @@ class HolisticPipeline:
         hand_rects, _kept = hands.choose_tracking_rect(
             track.landmarks[idx], has_prev, recrop_rects, size
         )
-        matrix = roi.crop_matrix(hand_rects, size, (hands.LANDMARK_INPUT_SIZE,) * 2)
+        matrix = roi.crop_matrix(hand_rects, size, (input_size(HAND_LANDMARK),) * 2)
         out = yield Inference(HAND_LANDMARK, {"matrix": _f32(matrix)}, "hand_landmarks")
         present = hands.hand_present(np.asarray(out["hand_flag"]).reshape(len(idx)))
         crop_lm = hands.decode_hand_landmarks(np.asarray(out["landmarks"]).reshape(len(idx), 63))
@@ -319,7 +263,7 @@ class HolisticPipeline:
         from . import lifter
 
         points = np.full((75, 3), np.nan)
-        points[:33] = result.pose_world_landmarks
+        points[:33] = result.pose_world_landmarks[:, :3]
         mask = np.zeros(2, bool)
         for side, rows, name in ((0, slice(33, 54), "left"), (1, slice(54, 75), "right")):
             hand = getattr(result, f"{name}_hand_world_landmarks")

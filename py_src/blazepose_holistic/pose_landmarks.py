@@ -21,14 +21,15 @@ from __future__ import annotations
 import numpy as np
 
 from . import roi
+from .contract import input_size as _input_size
 
 NUM_LANDMARKS = 39  # TensorsToLandmarksCalculator num_landmarks
 NUM_BODY_LANDMARKS = 33  # SplitNormalizedLandmarkListCalculator range 0..33
 AUX_LANDMARKS = (33, 34)  # range 33..35: ROI centre, ROI size/rotation point
-INPUT_SIZE = 256  # input_image_width / input_image_height
+# Every pose landmark variant (lite, full, heavy, with or without segmentation) takes 256.
+INPUT_SIZE = _input_size("pose_landmark_full")
 HEATMAP_KERNEL_SIZE = 7  # RefineLandmarksFromHeatmapCalculator kernel_size
 MIN_CONFIDENCE_TO_REFINE = 0.5  # refine_landmarks_from_heatmap_calculator.proto default
-POSE_PRESENCE_THRESHOLD = 0.5  # ThresholdingCalculator on the pose flag
 # pose_landmarks_to_roi.pbtxt: aux 33 -> 34 points up, box grown 1.25x and squared.
 ROI_TARGET_ANGLE = np.pi / 2.0
 ROI_SCALE = 1.25
@@ -127,8 +128,8 @@ def pose_flag(raw):
     """Pose flag tensor (1, 1) -> presence probability (float).
 
     No activation: the model applies its own sigmoid, and TensorsToFloatsCalculator is
-    used without one. MediaPipe drops the pose when this is below
-    POSE_PRESENCE_THRESHOLD.
+    used without one. The pipeline drops the pose when this is below
+    min_tracking_confidence.
     """
     return float(np.asarray(raw, dtype=np.float64).reshape(-1)[0])
 

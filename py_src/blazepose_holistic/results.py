@@ -1,7 +1,8 @@
 """Per-frame results: plain dataclasses that serialise to JSON-ready dicts.
 
 Field names follow MediaPipe's Python solution (pose_landmarks, pose_world_landmarks,
-left_hand_landmarks, ...); the JavaScript API exposes the same fields in camelCase.
+left_hand_landmarks, ...); ``contract.RESULT_FIELDS`` lists them with their shapes and the
+camelCase names the JavaScript API gives the same fields.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from .contract import RESULT_FIELDS
 
 
 def _rows(a: np.ndarray | None, digits: int = 6) -> list | None:
@@ -19,23 +22,12 @@ def _rows(a: np.ndarray | None, digits: int = 6) -> list | None:
 
 @dataclass
 class HolisticResult:
-    """One frame.
-
-    image_size: (width, height) of the frame in pixels.
-    pose_landmarks: (33, 5) [x, y, z, visibility, presence]; x, y normalised to the image,
-        z in the same scale as x with the hip midpoint near 0 (MediaPipe's convention).
-    pose_world_landmarks: (33, 3) metres, origin between the hips, y down.
-    pose_roi: (5,) the rect the landmark model looked at [xc, yc, w, h, rotation].
-    pose_detection: the detector's box/keypoints/score when it ran this frame, else None.
-    segmentation_mask: (h, w) float32 person probability aligned with the whole frame, at
-        most 512 px on its long side (scale it to the frame to overlay), when enabled.
-    left/right_hand_landmarks: (21, 3) normalised like pose_landmarks; the person's left
-        and right hands (Holistic names a hand by the pose wrist that seeded it).
-    left/right_hand_world_landmarks: (21, 3) metres in the body's world frame, attached at
-        the pose wrist.
-    hand_rois: per side the rect the hand landmark model looked at, or None.
-    body_model: the lifter's body-model parameters (lifter.BodyModelResult) or None.
-    timings_ms: stage -> milliseconds, filled by the driver.
+    """One frame: ``image_size`` (width, height) in pixels, ``timings_ms`` (stage ->
+    milliseconds, filled by the driver), and the fields of ``contract.RESULT_FIELDS``
+    (None when absent): pose_landmarks (33, 5), pose_world_landmarks (33, 5),
+    pose_roi (5,), pose_detection (detection.Detection), segmentation_mask (h, w),
+    left/right_hand_landmarks (21, 3), left/right_hand_world_landmarks (21, 3),
+    left/right_hand_roi (5,), body_model (lifter.BodyModelResult).
     """
 
     image_size: tuple
@@ -54,21 +46,16 @@ class HolisticResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        """A dict of lists/floats/None (the CLI's per-frame record, minus ``source``)."""
-        out = {
-            "image_size": [int(self.image_size[0]), int(self.image_size[1])],
-            "pose_landmarks": _rows(self.pose_landmarks),
-            "pose_world_landmarks": _rows(self.pose_world_landmarks),
-            "pose_roi": _rows(self.pose_roi),
-            "pose_detection": None if self.pose_detection is None
-            else self.pose_detection.to_dict(),
-            "left_hand_landmarks": _rows(self.left_hand_landmarks),
-            "right_hand_landmarks": _rows(self.right_hand_landmarks),
-            "left_hand_world_landmarks": _rows(self.left_hand_world_landmarks),
-            "right_hand_world_landmarks": _rows(self.right_hand_world_landmarks),
-            "left_hand_roi": _rows(self.left_hand_roi),
-            "right_hand_roi": _rows(self.right_hand_roi),
-            "body_model": None if self.body_model is None else self.body_model.to_dict(),
-            "timings_ms": {k: round(float(v), 3) for k, v in self.timings_ms.items()},
-        }
+        """A dict of lists/floats/None (the CLI's per-frame record, minus ``source``). The
+        segmentation mask is left out: the CLI writes it as an image."""
+        out: dict = {"image_size": [int(self.image_size[0]), int(self.image_size[1])]}
+        for spec in RESULT_FIELDS:
+            value = getattr(self, spec.name)
+            if spec.kind == "mask":
+                continue
+            if spec.kind in ("detection", "body_model"):
+                out[spec.name] = None if value is None else value.to_dict()
+            else:
+                out[spec.name] = _rows(value)
+        out["timings_ms"] = {k: round(float(v), 3) for k, v in self.timings_ms.items()}
         return out

@@ -132,7 +132,7 @@ def test_detection_to_rect_upright_and_tilted():
 
 def test_detection_objects_serialise_to_plain_lists():
     boxes, kps, scores = _nms_fixture()
-    dets = detection.as_detections(boxes[:2], kps[:2], scores[:2])
+    dets = [detection.Detection(b, k, float(s)) for b, k, s in zip(boxes[:2], kps[:2], scores[:2])]
     assert len(dets) == 2 and dets[1].score == 0.6
     text = json.dumps([d.to_dict() for d in dets])
     assert json.loads(text)[0]["box"] == [0.0, 0.0, 1.0, 1.0]

@@ -10,7 +10,6 @@ from blazepose_holistic.hands import (
     POSE_WRISTS,
     RIGHT,
     attach_to_pose_wrist,
-    by_person_side,
     choose_tracking_rect,
     decode_hand_landmarks,
     decode_hand_world,
@@ -19,7 +18,6 @@ from blazepose_holistic.hands import (
     hand_present,
     hand_rois_from_pose,
     keep_tracking,
-    left_hand_probability,
     recrop_to_rect,
 )
 from blazepose_holistic.roi import crop_matrix
@@ -265,16 +263,8 @@ def test_decode_hand_outputs():
     np.testing.assert_array_equal(world[1], [3.0, 4.0, 5.0])
 
 
-def test_hand_present_and_handedness():
+def test_hand_present():
     assert hand_present(np.array([0.5, 0.51, 0.9])).tolist() == [False, True, True]
-    np.testing.assert_allclose(left_hand_probability(0.8, mirrored=True), 0.8)
-    np.testing.assert_allclose(left_hand_probability(0.8, mirrored=False), 0.2)
-
-
-def test_by_person_side():
-    per_pose_side = np.array([[1.0, 1.0], [2.0, 2.0]])
-    assert by_person_side(per_pose_side, mirrored=False)[LEFT].tolist() == [1.0, 1.0]
-    assert by_person_side(per_pose_side, mirrored=True)[LEFT].tolist() == [2.0, 2.0]
 
 
 def test_attach_to_pose_wrist():

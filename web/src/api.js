@@ -7,6 +7,7 @@
 
 import { namedError } from "./errors.js";
 import { checkFrameSize } from "./limits.js";
+import { OPTIONS } from "./generated/contract.js";
 
 const WORKER_FILE = "blazepose-holistic.worker.js";
 
@@ -17,18 +18,8 @@ export function setScriptUrl(url) {
   if (url) scriptUrl = url;
 }
 
-const DEFAULTS = {
-  modelComplexity: 1,
-  smoothLandmarks: true,
-  enableSegmentation: false,
-  smoothSegmentation: true,
-  minDetectionConfidence: 0.5,
-  minTrackingConfidence: 0.5,
-  staticImageMode: false,
-  enableHands: true,
-  enableBodyModel: undefined, // default: on when the build has the lifter model
-  smoothBodyModel: true,
-  mirrored: false,
+// The tracker's own options; the pipeline's come from the Python contract (OPTIONS).
+const RUNTIME_DEFAULTS = {
   baseUrl: undefined,
   indexURL: undefined,
   backend: "wasm",
@@ -37,28 +28,31 @@ const DEFAULTS = {
   onProgress: undefined,
 };
 
-const BOOLEAN_OPTIONS = {
-  smoothLandmarks: "smooth_landmarks",
-  enableSegmentation: "enable_segmentation",
-  smoothSegmentation: "smooth_segmentation",
-  staticImageMode: "static_image_mode",
-  enableHands: "enable_hands",
-  smoothBodyModel: "smooth_body_model",
-  mirrored: "mirrored",
-};
+function checkPipelineOption(spec, value) {
+  const bad = (what) => new RangeError(`${spec.jsName} must be ${what}, not ${JSON.stringify(value)}`);
+  if (spec.kind === "bool") {
+    if (typeof value !== "boolean") throw new TypeError(`${spec.jsName} must be true or false, not ${JSON.stringify(value)}`);
+  } else if (spec.choices) {
+    if (!spec.choices.includes(value)) throw bad(spec.choices.join(", "));
+  } else if (spec.range) {
+    const [lo, hi] = spec.range;
+    if (typeof value !== "number" || !(value >= lo && value <= hi)) throw bad(`a number in [${lo}, ${hi}]`);
+  }
+}
 
-function pipelineOptions(o) {
-  const unknown = Object.keys(o).filter((k) => !(k in DEFAULTS));
+/** Options as given -> {opts: the tracker's own, py: the pipeline's in Python's names}. */
+export function pipelineOptions(o) {
+  const known = [...OPTIONS.map((s) => s.jsName), ...Object.keys(RUNTIME_DEFAULTS)];
+  const unknown = Object.keys(o).filter((k) => !known.includes(k));
   if (unknown.length) {
-    throw new TypeError(`unknown option(s) ${unknown.join(", ")}; known: ${Object.keys(DEFAULTS).join(", ")}`);
+    throw new TypeError(`unknown option(s) ${unknown.join(", ")}; known: ${known.join(", ")}`);
   }
-  const opts = { ...DEFAULTS, ...o };
-  if (![0, 1, 2].includes(opts.modelComplexity)) {
-    throw new RangeError(`modelComplexity must be 0, 1 or 2, not ${opts.modelComplexity}`);
-  }
-  for (const k of ["minDetectionConfidence", "minTrackingConfidence"]) {
-    const v = opts[k];
-    if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new RangeError(`${k} must be a number in [0, 1], not ${v}`);
+  const opts = { ...RUNTIME_DEFAULTS, ...o };
+  const py = {};
+  for (const spec of OPTIONS) {
+    const value = o[spec.jsName] === undefined ? spec.default : o[spec.jsName];
+    checkPipelineOption(spec, value);
+    py[spec.name] = value;
   }
   if (!["wasm", "webgpu"].includes(opts.backend)) {
     throw new RangeError(`backend must be "wasm" or "webgpu", not ${JSON.stringify(opts.backend)}`);
@@ -73,13 +67,6 @@ function pipelineOptions(o) {
   if (opts.onProgress !== undefined && typeof opts.onProgress !== "function") {
     throw new TypeError("onProgress must be a function");
   }
-  const py = {
-    model_complexity: opts.modelComplexity,
-    min_detection_confidence: opts.minDetectionConfidence,
-    min_tracking_confidence: opts.minTrackingConfidence,
-    enable_body_model: opts.enableBodyModel === undefined || opts.enableBodyModel === null ? null : !!opts.enableBodyModel,
-  };
-  for (const [js, name] of Object.entries(BOOLEAN_OPTIONS)) py[name] = !!opts[js];
   return { opts, py };
 }
 

@@ -11,12 +11,14 @@ export interface NormalizedLandmark {
   presence?: number;
 }
 
-/** A landmark in metres; pose: origin between the hips, y down. */
+/** A landmark in metres; pose: origin between the hips, y down. Pose world landmarks carry
+ * the image landmarks' visibility and presence (as in Python). */
 export interface Landmark {
   x: number;
   y: number;
   z: number;
   visibility?: number;
+  presence?: number;
 }
 
 /** MediaPipe's NormalizedRect: centre and size as fractions of the image, rotation in
@@ -134,7 +136,7 @@ export interface Options {
   staticImageMode?: boolean;
   /** Default true. */
   enableHands?: boolean;
-  /** Default: on when the build includes the lifter model. */
+  /** Run the lifter (body-model joint rotations). Default true. */
   enableBodyModel?: boolean;
   /** Default true. */
   smoothBodyModel?: boolean;

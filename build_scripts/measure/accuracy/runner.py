@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from blazepose_holistic.contract import COMPLEXITIES
 from build_scripts.common.paths import SHARED_DATA
 
 from . import datasets, hand_scoring
@@ -14,7 +15,7 @@ from .matching import best_match, scorable
 from .metrics import pa_mpjpe, root_mpjpe
 from .skeletons import H36M_3D_SHARED, L_HIP, R_HIP, SKELETONS
 
-MODELS = {"lite": 0, "full": 1, "heavy": 2}
+MODELS = {name: i for i, name in enumerate(COMPLEXITIES)}
 BODY_DATASETS = ("coco", "mpii", "crowdpose", "h36m")
 H36M_HIPS = (1, 4)  # right_hip, left_hip in H36M order
 
