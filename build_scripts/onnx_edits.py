@@ -122,6 +122,10 @@ def fuse_crop(crop: onnx.ModelProto, net: onnx.ModelProto) -> onnx.ModelProto:
     fused = onnx.compose.merge_models(
         crop, net, io_map=[(crop_out, net_input)], prefix1="crop/", prefix2=""
     )
+    # merge_models checks that the two opset lists agree but then writes their concatenation,
+    # so the default domain appears twice; onnxruntime's quantisation tools refuse such a
+    # model ("Failed to find proper ai.onnx domain").
+    set_opsets(fused, merged_opsets(crop, net))
     # merge_models prefixes the crop's graph inputs too; give them back their public names.
     for vi in fused.graph.input:
         if vi.name.startswith("crop/"):
@@ -148,3 +152,20 @@ def _unslice_batch(graph: onnx.GraphProto, consts: dict, node: onnx.NodeProto) -
         new_name = node.input[2] + "__batch"
         graph.initializer.append(numpy_helper.from_array(e.astype(np.int64), new_name))
         node.input[2] = new_name
+
+
+def merged_opsets(*models: onnx.ModelProto) -> dict[str, int]:
+    """domain -> version over all models; a domain imported at two versions cannot merge."""
+    versions: dict[str, int] = {}
+    for model in models:
+        for entry in model.opset_import:
+            if versions.setdefault(entry.domain, entry.version) != entry.version:
+                raise ValueError(f"opset of domain {entry.domain!r}: {versions[entry.domain]} "
+                                 f"and {entry.version}")
+    return versions
+
+
+def set_opsets(model: onnx.ModelProto, versions: dict[str, int]) -> None:
+    del model.opset_import[:]
+    model.opset_import.extend(helper.make_opsetid(d, v) for d, v in sorted(versions.items()))
+
