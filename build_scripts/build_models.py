@@ -6,7 +6,9 @@
 Runs in the build-only environment (requirements/build.txt: tensorflow-cpu, tf2onnx). For
 every model it: extracts the TFLite file (byte ranges parsed from the package's loader),
 densifies sparse weights, converts with tf2onnx, stores float16-exact weights as float16,
-fuses our crop/normalise graph in front, and verifies
+fuses our crop/normalise graph in front, rewrites the result in a canonical form (names,
+node order, producer: onnx_edits.canonicalise) so that the same inputs give the same bytes on
+any machine, and verifies
 
   * converted ONNX vs the TFLite interpreter, on random inputs and on real photos from
     ../shared/data/eval: every output's max abs difference must stay under TOLERANCE;
@@ -233,6 +235,10 @@ def build_variant(name: str, spec: dict, raw: bytes) -> tuple[bytes, dict]:
         onnx_edits.make_batch_dynamic(net)
     size, value_range, border = spec["crop"]
     fused = onnx_edits.fuse_crop(crop_graph.build_crop_graph(size, value_range, border), net)
+    # Before verification, so the bytes that are verified are the bytes that ship.
+    onnx_edits.canonicalise(fused, name, doc=(
+        f"{name}: {size} px crop ({border} border) fused in front of {spec['source']}.tflite "
+        f"from {mediapipe_assets.PACKAGE_NAME} {mediapipe_assets.PACKAGE_VERSION}"))
     data = fused.SerializeToString()
     report = verify_fused(name, data, net.SerializeToString(), spec)
     return data, report
