@@ -82,11 +82,6 @@ SPECS: dict[str, dict] = {
         "outputs": ["landmarks", "hand_flag", "handedness", "world_landmarks"],
         "batch": True,
     },
-    "palm_detection_full": {
-        "source": "palm_detection_full",
-        "crop": (192, (0.0, 1.0), "zero"),  # palm_detection_cpu.pbtxt
-        "outputs": ["boxes", "scores"],
-    },
 }
 
 RECIPE_FILES = ["build_models.py", "crop_graph.py", "onnx_edits.py", "tflite_densify.py",

@@ -33,6 +33,13 @@ def test_segmentation_head_dropped_only_where_asked(manifest):
     assert "segmentation" in outs["pose_landmark_full_seg"]
 
 
+def test_manifest_lists_only_what_the_build_makes(manifest):
+    """A model dropped from the recipe (palm_detection_full) must not linger in the manifest."""
+    built = set(build_models.SPECS)
+    own = {n for n, e in manifest["models"].items() if e.get("committed")}
+    assert set(manifest["models"]) == built | own
+
+
 def test_conversion_report_within_tolerance():
     report = json.loads((paths.MODELS / "conversion_report.json").read_text())
     tol, mask_tol = report["tolerance_rel"], report["mask_tolerance"]
