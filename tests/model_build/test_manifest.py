@@ -21,6 +21,7 @@ def test_model_file_checksum_and_signature(manifest, model_dir, name):
     path = model_dir / entry["file"]
     assert path.is_file(), f"{path} missing: run ./run models"
     assert paths.sha256_file(path) == entry["sha256"]
+    assert path.stat().st_size == entry["bytes"]
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert [i.name for i in sess.get_inputs()] == [i["name"] for i in entry["inputs"]]
     assert [o.name for o in sess.get_outputs()] == [o["name"] for o in entry["outputs"]]
@@ -31,6 +32,14 @@ def test_segmentation_head_dropped_only_where_asked(manifest):
     outs = {n: {o["name"] for o in e["outputs"]} for n, e in manifest["models"].items()}
     assert "segmentation" not in outs["pose_landmark_full"]
     assert "segmentation" in outs["pose_landmark_full_seg"]
+
+
+def test_committed_models_match_their_checksums(manifest):
+    own = {n: e for n, e in manifest["models"].items() if e.get("committed")}
+    assert own, "the lifter should be listed"
+    for name, entry in own.items():
+        data = (paths.MODELS / entry["file"]).read_bytes()
+        assert (paths.sha256_bytes(data), len(data)) == (entry["sha256"], entry["bytes"]), name
 
 
 def test_manifest_lists_only_what_the_build_makes(manifest):
