@@ -1,10 +1,15 @@
 """Small, verified edits to converted ONNX graphs (fp16 storage, output pruning, batching,
-renaming, fusing the crop graph in front)."""
+renaming, fusing the crop graph in front, canonical form for reproducible bytes)."""
 from __future__ import annotations
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+# Written into every model we build instead of the converters' own producer strings, which
+# name tools rather than this recipe (the recipe and tool pins are what fix the bytes).
+PRODUCER_NAME = "blazepose-holistic build_models"
+PRODUCER_VERSION = "1"
 
 
 def _producers(graph: onnx.GraphProto) -> dict[str, onnx.NodeProto]:
@@ -122,6 +127,10 @@ def fuse_crop(crop: onnx.ModelProto, net: onnx.ModelProto) -> onnx.ModelProto:
     fused = onnx.compose.merge_models(
         crop, net, io_map=[(crop_out, net_input)], prefix1="crop/", prefix2=""
     )
+    # merge_models checks that the two opset lists agree but then writes their concatenation,
+    # so the default domain appears twice; onnxruntime's quantisation tools refuse such a
+    # model ("Failed to find proper ai.onnx domain").
+    set_opsets(fused, merged_opsets(crop, net))
     # merge_models prefixes the crop's graph inputs too; give them back their public names.
     for vi in fused.graph.input:
         if vi.name.startswith("crop/"):
@@ -148,3 +157,116 @@ def _unslice_batch(graph: onnx.GraphProto, consts: dict, node: onnx.NodeProto) -
         new_name = node.input[2] + "__batch"
         graph.initializer.append(numpy_helper.from_array(e.astype(np.int64), new_name))
         node.input[2] = new_name
+
+
+def merged_opsets(*models: onnx.ModelProto) -> dict[str, int]:
+    """domain -> version over all models; a domain imported at two versions cannot merge."""
+    versions: dict[str, int] = {}
+    for model in models:
+        for entry in model.opset_import:
+            if versions.setdefault(entry.domain, entry.version) != entry.version:
+                raise ValueError(f"opset of domain {entry.domain!r}: {versions[entry.domain]} "
+                                 f"and {entry.version}")
+    return versions
+
+
+def set_opsets(model: onnx.ModelProto, versions: dict[str, int]) -> None:
+    del model.opset_import[:]
+    model.opset_import.extend(helper.make_opsetid(d, v) for d, v in sorted(versions.items()))
+
+
+def canonicalise(model: onnx.ModelProto, name: str, doc: str = "") -> onnx.ModelProto:
+    """Rewrite in place everything that varies between conversions of the same inputs.
+
+    tf2onnx names the tensors it creates from a process-wide counter (``const_fold_opt__391``),
+    so names depend on which models were converted earlier in the same process, and its
+    optimisers visit nodes in an order that changes from run to run (even with a fixed
+    PYTHONHASHSEED), so the numbers, the node order and the initializer order differ between
+    two conversions of the same file; onnx.compose writes its own producer and a graph name
+    and doc string built from both graphs. None of that is semantic. Here the nodes are ordered by a
+    depth-first walk from the graph outputs (inputs in order), which depends on the graph's
+    structure alone, and every node and internal tensor is named after its place in that
+    order, so equal graphs serialise to equal bytes. Graph inputs and outputs keep their
+    names; nodes of the fused crop graph keep its ``crop/`` scope (it shows in profiles).
+    """
+    graph = model.graph
+    if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
+           for node in graph.node for a in node.attribute):
+        raise ValueError("canonicalise does not rename inside subgraphs")
+    order = _structural_order(graph)
+    public = {vi.name for vi in graph.input} | {vi.name for vi in graph.output}
+    inits = {init.name: init for init in graph.initializer}
+    rename: dict[str, str] = {}
+    init_order: list[onnx.TensorProto] = []
+    for k, node in enumerate(order):
+        scope = "crop/" if any(o.startswith("crop/") for o in node.output) else ""
+        node.name = f"{scope}{node.op_type}_{k}"
+        node.doc_string = ""
+        attrs = sorted(node.attribute, key=lambda a: a.name)
+        del node.attribute[:]
+        node.attribute.extend(attrs)
+        for i, inp in enumerate(node.input):
+            init = inits.pop(inp, None)
+            if init is not None:
+                init_order.append(init)
+                if inp not in public:
+                    rename[inp] = f"{node.name}/in{i}"
+        for j, out in enumerate(node.output):
+            if out and out not in public:
+                rename[out] = node.name if len(node.output) == 1 else f"{node.name}:{j}"
+    new_names = list(rename.values())
+    if len(set(new_names)) != len(new_names) or public & set(new_names):
+        raise ValueError("canonical names collide")
+    for node in order:
+        node.input[:] = [rename.get(i, i) for i in node.input]
+        node.output[:] = [rename.get(o, o) for o in node.output]
+    for init in init_order:
+        init.name = rename.get(init.name, init.name)
+        init.doc_string = ""
+    kept_inits = [onnx.TensorProto.FromString(i.SerializeToString()) for i in init_order]
+    kept_nodes = [onnx.NodeProto.FromString(n.SerializeToString()) for n in order]
+    del graph.node[:]
+    graph.node.extend(kept_nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept_inits)
+    # Shapes of intermediate tensors are optional and onnxruntime infers them again.
+    del graph.value_info[:]
+    for vi in list(graph.input) + list(graph.output):
+        vi.doc_string = ""
+    graph.name = name
+    graph.doc_string = ""
+    model.producer_name = PRODUCER_NAME
+    model.producer_version = PRODUCER_VERSION
+    model.domain = ""
+    model.model_version = 0
+    model.doc_string = doc
+    del model.metadata_props[:]
+    set_opsets(model, merged_opsets(model))
+    onnx.checker.check_model(model)
+    return model
+
+
+def _structural_order(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
+    """Post-order depth-first walk from the outputs: a topological order that does not
+    depend on the stored node order or names. Nodes no output depends on are left out."""
+    producers = _producers(graph)
+    order: list[onnx.NodeProto] = []
+    visited: set[int] = set()
+    for out in graph.output:
+        root = producers.get(out.name)
+        if root is None or id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, 0)]
+        while stack:
+            node, i = stack[-1]
+            if i < len(node.input):
+                stack[-1] = (node, i + 1)
+                dep = producers.get(node.input[i])
+                if dep is not None and id(dep) not in visited:
+                    visited.add(id(dep))
+                    stack.append((dep, 0))
+            else:
+                stack.pop()
+                order.append(node)
+    return order

@@ -153,14 +153,16 @@ class ModelSpec:
     batch: bool = False
 
 
-_POSE_OUTPUTS = ("landmarks", "pose_flag", "segmentation", "heatmap", "world_landmarks")
+# What every pose landmark model emits; the variants without "_seg" drop the segmentation.
+POSE_LANDMARK_OUTPUTS = ("landmarks", "pose_flag", "segmentation", "heatmap", "world_landmarks")
 MODEL_SPECS = {
     POSE_DETECTOR: ModelSpec("pose_detection", 224, (-1.0, 1.0), "zero",  # pose_detection_cpu
                              ("boxes", "scores")),
     **{
         f"pose_landmark_{c}{suffix}": ModelSpec(  # pose_landmark_by_roi_cpu.pbtxt
             f"pose_landmark_{c}", 256, (0.0, 1.0), "replicate",
-            _POSE_OUTPUTS if suffix else tuple(o for o in _POSE_OUTPUTS if o != "segmentation"))
+            POSE_LANDMARK_OUTPUTS if suffix
+            else tuple(o for o in POSE_LANDMARK_OUTPUTS if o != "segmentation"))
         for c in COMPLEXITIES
         for suffix in ("", "_seg")
     },
