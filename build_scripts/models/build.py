@@ -93,9 +93,10 @@ def recipe_hash() -> str:
     """Hash of this recipe's code and the pinned build tools: part of every cache key, so a
     change to either reconverts, and a warm cache never needs tensorflow imported."""
     here = Path(__file__).resolve().parent
-    files = [here / f for f in RECIPE_FILES] + [paths.ROOT / "requirements" / "build.txt",
-                                                 Path(contract.__file__)]
-    return paths.sha256_bytes(b"".join(f.read_bytes() for f in files))
+    files = [here / f for f in RECIPE_FILES] + [paths.ROOT / "requirements" / "build.txt"]
+    # The specs, not contract.py's bytes: a new option must not reconvert every model.
+    specs = json.dumps(SPECS, sort_keys=True).encode()
+    return paths.sha256_bytes(b"".join(f.read_bytes() for f in files) + specs)
 
 
 # ---------------------------------------------------------------------------------------------
