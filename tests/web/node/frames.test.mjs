@@ -12,6 +12,13 @@ test("a timestamp that is not a finite number is a TypeError", async () => {
   assert.equal(worker.posted.length, 0);
 });
 
+test("send() rejects rather than throws, even for a Symbol timestamp", async () => {
+  const { tracker } = makeTracker();
+  let p;
+  assert.doesNotThrow(() => (p = tracker.send(frame(), Symbol("t"))));
+  await assert.rejects(p, TypeError);
+});
+
 test("what is not a frame is a TypeError", async () => {
   const { tracker, worker } = makeTracker();
   for (const f of [undefined, null, {}, [], "frame", 42, { image: 42 }, { width: 4, height: 2, data: [] }]) {
