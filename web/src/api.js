@@ -284,7 +284,8 @@ export class HolisticTracker {
     if (this._failed) return Promise.reject(this._failed);
     const ts = timestampMs === undefined || timestampMs === null ? performance.now() : timestampMs;
     if (typeof ts !== "number" || !Number.isFinite(ts)) {
-      return Promise.reject(new TypeError(`timestampMs must be a finite number, not ${timestampMs}`));
+      // String(): a template literal throws on a Symbol, and send() must reject, not throw.
+      return Promise.reject(new TypeError(`timestampMs must be a finite number, not ${String(timestampMs)}`));
     }
     const seq = ++this._seq;
     return new Promise((resolve, reject) => {
