@@ -99,7 +99,8 @@ def esbuild(out: Path) -> None:
          f"--outfile={out / 'blazepose-holistic.js'}"],
         [str(SRC / "entry-esm.js"), "--format=esm", f"--outfile={out / 'blazepose-holistic.mjs'}"],
         # The worker is a classic script: it importScripts() Pyodide and onnxruntime-web.
-        [str(SRC / "worker.js"), "--format=iife",
+        # Its Python start-up code is a .py file, inlined as a string.
+        [str(SRC / "worker" / "worker.js"), "--format=iife", "--loader:.py=text",
          f"--outfile={out / 'blazepose-holistic.worker.js'}"],
     ]
     for job in jobs:

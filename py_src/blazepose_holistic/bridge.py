@@ -1,9 +1,9 @@
 """The pipeline seen from JavaScript: flat buffers in, flat buffers out.
 
-The browser worker (web/src/worker.js) drives ``HolisticPipeline`` through this class, the
-same way ``tracker.HolisticTracker`` drives it with the onnxruntime package. Everything that
-crosses the JS/Python boundary is a string, a number, a short list, or a flat numeric
-buffer, so that no loop ever runs per element on either side:
+The browser worker (web/src/worker/pybridge.js + loop.js) drives ``HolisticPipeline``
+through this class, the same way ``tracker.HolisticTracker`` drives it with the onnxruntime
+package. Everything that crosses the JS/Python boundary is a string, a number, a short
+list, or a flat numeric buffer, so that no loop ever runs per element on either side:
 
 - requests go out as ``("run", model, stage, names, shapes, arrays)`` with C-contiguous
   1-D float32 arrays (Pyodide's ``toJs`` turns them into Float32Arrays in one copy);
@@ -13,17 +13,25 @@ buffer, so that no loop ever runs per element on either side:
 - the finished frame goes out as ``("done", fields)``, ``fields`` a list of
   ``(name, flat float64 array, shape)`` for every result field that is set.
 
+The worker reaches everything it needs through this module (its wheel installer returns
+it): ``Bridge``, ``VERSION`` and ``live_objects``.
+
 Only Python 3.8 / numpy 1.17 features are used: the browser runs Pyodide 0.17.
 """
 from __future__ import annotations
 
+import gc
 import json
 
 import numpy as np
 
+from . import __version__
 from .contract import BODY_MODEL_ARRAYS, RESULT_FIELDS, Options, PipelineError
 from .pipeline import HolisticPipeline
 from .results import HolisticResult
+
+# The package version the worker reports (tracker.info.versions.python).
+VERSION = __version__
 
 # numpy dtypes for onnxruntime-web's Tensor.type names.
 _DTYPES = {
@@ -35,6 +43,13 @@ _DTYPES = {
     "int8": np.int8,
     "bool": np.bool_,
 }
+
+def live_objects() -> int:
+    """How many objects Python tracks after a full collection: the worker's stats() report
+    it so that the memory tests can tell a per-frame leak from garbage not yet collected."""
+    gc.collect()
+    return len(gc.get_objects())
+
 
 def _as_array(buffer, dtype: str, shape) -> np.ndarray:
     if dtype not in _DTYPES:

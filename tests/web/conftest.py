@@ -1,5 +1,7 @@
 """Browser test fixtures: web/dist served on 127.0.0.1, Debian's chromium via Playwright.
 
+The served worker is the shipped one behind a memory probe (bph_browser.instrument_worker).
+
 The bundle must be built first (``./run test`` runs ``./run web`` before pytest). Fixture
 images are decoded once in Python and served as raw RGBA under ``/raw/`` so that the page
 (as ImageData) and the CPython tracker see identical pixels.
@@ -10,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from bph_browser import CHROMIUM, CHROMIUM_ARGS, DIST, PAGE_HELPERS, ROOT, PageSession
+from bph_browser import CHROMIUM, CHROMIUM_ARGS, DIST, PAGE_HELPERS, ROOT, PageSession, instrument_worker
 
 
 @pytest.fixture(scope="session")
@@ -37,11 +39,16 @@ def alt_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(dist, raw_dir, alt_dir):
+def server(dist, raw_dir, alt_dir, tmp_path_factory):
+    """The bundle at the root, its worker measuring every WebAssembly memory for stats()
+    (bph_browser.instrument_worker); the tests' frames and bundle variants under /raw/ and
+    /alt/, the evaluation fixtures under /fx/."""
     import serve
 
-    srv, url = serve.start(dist, mounts={"/raw/": raw_dir, "/alt/": alt_dir,
+    root = tmp_path_factory.mktemp("served")
+    srv, url = serve.start(root, mounts={"/raw/": raw_dir, "/alt/": alt_dir,
                                          "/fx/": ROOT.parent / "shared" / "data" / "eval"})
+    instrument_worker(dist, root, url)
     yield url
     srv.shutdown()
     srv.server_close()

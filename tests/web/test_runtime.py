@@ -188,7 +188,10 @@ def test_long_run_memory_is_bounded(app, clip):
           f"mean {out['meanMs']:.0f} ms a frame")
     assert after["frames"] - before["frames"] == MEMORY_FRAMES - 30
     assert out["poses"] == MEMORY_FRAMES and out["hands"] > MEMORY_FRAMES // 4  # hand path used
-    assert before["wasmMemoryBytes"] > 50 * 2**20  # the measure sees both heaps
+    # The measure sees both heaps: the test server's worker probe adds onnxruntime's to
+    # Pyodide's, all the shipped worker can see (conftest.py).
+    assert before["wasmMemoryBytes"] > 50 * 2**20
+    assert before["wasmMemoryBytes"] > before["pyodideHeapBytes"] + 8 * 2**20
     assert growth <= MAX_WASM_GROWTH, growth
     assert after["pythonObjects"] - before["pythonObjects"] <= MAX_OBJECT_GROWTH
     assert after["liveProxies"] == 0

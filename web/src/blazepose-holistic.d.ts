@@ -170,6 +170,8 @@ export interface TrackerInfo {
 
 export interface WorkerStats {
   frames: number;
+  /** The WebAssembly memory the worker can measure: Pyodide's. onnxruntime-web's own
+   * memory has no public handle and is not included (docs/web.md#memory). */
   wasmMemoryBytes: number;
   pyodideHeapBytes: number;
   pythonObjects: number;

@@ -1,5 +1,5 @@
-"""The web build is reproducible and its wheel is a valid, installable pure-Python wheel.
-No browser."""
+"""The web build is reproducible, its worker ships without test hooks, and its wheel is a
+valid, installable pure-Python wheel. No browser."""
 from __future__ import annotations
 
 import base64
@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -31,6 +32,20 @@ def test_bundles_and_wheel_are_byte_reproducible(tmp_path):
     # ... and equal to what web/dist holds (./run test builds it just before).
     for rel in files:
         assert (a / rel).read_bytes() == (DIST / rel).read_bytes(), f"web/dist/{rel} is stale"
+
+
+def test_worker_ships_without_test_hooks_and_python_lives_in_py_files():
+    worker = (DIST / "blazepose-holistic.worker.js").read_text()
+    # The memory probe patches WebAssembly; the shipped worker must not (the tests load
+    # tests/web/wasm_memory_probe.js in front of it instead).
+    assert not re.search(r"WebAssembly\.\w+\s*=[^=]|\bW\.(Memory|instantiate\w*)\s*=[^=]", worker)
+    assert "wasm_memory_probe" not in worker
+    # Python is written in .py files: the wheel installer is inlined from one...
+    assert "def install_wheel(data, name):" in worker
+    # ... and no JavaScript source holds Python in a template string.
+    for path in sorted((ROOT / "web" / "src").rglob("*.js")):
+        for literal in re.findall(r"`[^`]*`", path.read_text()):
+            assert not re.search(r"^\s*def \w+\(", literal, re.M), (path, literal[:80])
 
 
 def test_wheel_is_valid_and_installs(tmp_path):

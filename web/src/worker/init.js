@@ -1,0 +1,98 @@
+// Start-up: the bundle's assets.json and model manifest, the options' models, then two
+// branches in parallel (boot.js: Pyodide, numpy, our wheel; sessions.js: model downloads,
+// checks and sessions), then the Python pipeline. Resolves with the tracker state the
+// other modules use and the info the page gets (tracker.info).
+import { namedError } from "../errors.js";
+import { bootPython, checkEval, importPyodide, pyodideIndex } from "./boot.js";
+import { fetchJson } from "./download.js";
+import { FrameReader } from "./frames.js";
+import { MaskRenderer } from "./mask.js";
+import { ProgressTracker } from "./progress.js";
+import { PyBridge } from "./pybridge.js";
+import { modelsFor } from "../generated/contract.js";
+import { chooseBackend, loadOrt, loadSessions, ortFiles } from "./sessions.js";
+
+const PYODIDE_FILES = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.asm.data", "packages.json", "numpy.js", "numpy.data"];
+
+export async function init(msg) {
+  const t0 = performance.now();
+  if (!msg.indexURL) checkEval();
+  const o = msg.options;
+  const base = msg.baseUrl;
+  const notes = [];
+  const progress = new ProgressTracker((event) => self.postMessage({ type: "progress", event }));
+  progress.install();
+  progress.stage("start");
+
+  const assets = await fetchJson(new URL("assets.json", base).href, "the bundle's assets.json");
+  progress.setAssets(assets, base);
+  const modelsBase = new URL("models/", base).href;
+  const manifest = await fetchJson(new URL("manifest.json", modelsBase).href, "the model manifest");
+  // Python's answer, tabulated at build time (contract.model_choices), so that downloads
+  // start before Python has booted; the bridge checks it against the pipeline's own.
+  const models = modelsFor(o);
+
+  const backend = await chooseBackend(msg.backend, notes);
+  const index = pyodideIndex(msg.indexURL, base);
+  const wheelFile = Object.keys(assets.files).find((f) => /^python\/.*\.whl$/.test(f));
+  if (!wheelFile) throw namedError("LoadError", "assets.json lists no Python wheel");
+  // The bytes this configuration downloads (progress totals).
+  progress.expect([
+    ...(msg.indexURL ? [] : PYODIDE_FILES.map((f) => "pyodide/" + f)),
+    ...ortFiles(backend),
+    wheelFile,
+    ...models.map((m) => manifest.models[m] && "models/" + manifest.models[m].file).filter(Boolean),
+  ]);
+
+  importPyodide(index);
+  const { ort, numThreads, sessionOptions } = loadOrt(new URL("ort/", base).href, backend, msg.numThreads, notes);
+
+  const loadTimings = { sessionsMs: {} };
+  const since = () => Math.round(performance.now() - t0);
+  const python = bootPython(index, new URL(wheelFile, base).href, progress).then((r) => {
+    loadTimings.pythonReadyMs = since();
+    return r;
+  });
+  const sessionsP = loadSessions(models, manifest, modelsBase, ort, sessionOptions, progress, loadTimings.sessionsMs).then((r) => {
+    loadTimings.modelsReadyMs = since();
+    return r;
+  });
+  // Do not leave one branch's rejection unobserved while awaiting the other.
+  const [{ py, bridgeModule }, sessions] = await Promise.all([python, sessionsP]);
+
+  progress.stage("pipeline");
+  let bridge;
+  try {
+    bridge = new PyBridge(py, bridgeModule, o, Object.keys(sessions));
+  } finally {
+    bridgeModule.destroy();
+  }
+  const pyModels = bridge.models();
+  if (String(pyModels) !== String(models)) {
+    throw namedError("PipelineError", `the worker loaded [${models}] but the Python pipeline requests [${pyModels}]`);
+  }
+  const state = {
+    py,
+    ort,
+    sessions,
+    bridge,
+    jointNames: bridge.jointNames(),
+    frameReader: new FrameReader(),
+    masks: new MaskRenderer(),
+    frames: 0,
+  };
+  const info = {
+    backend,
+    numThreads,
+    crossOriginIsolated: !!self.crossOriginIsolated,
+    models,
+    options: o,
+    notes,
+    versions: { python: bridge.version, pyodide: py.version, onnxruntime: ort.env.versions ? ort.env.versions.web : undefined },
+    loadMs: performance.now() - t0,
+    loadTimings,
+  };
+  progress.stage("ready");
+  progress.uninstall();
+  return { state, info };
+}

@@ -1,0 +1,23 @@
+// The worker's counters (tracker.stats()): what a page or a test watches for leaks.
+//
+// wasmMemoryBytes is the WebAssembly memory the worker can measure, which is Pyodide's
+// heap. onnxruntime-web keeps its own memory (the models' weights, ~50 MiB) private: it
+// offers no handle to it short of patching WebAssembly, which the shipped worker does not
+// do. The browser tests load a probe that does (tests/web/wasm_memory_probe.js) and
+// replaces this count with the sum of every WebAssembly memory in the worker.
+
+function pyodideHeapBytes(py) {
+  const heap = py._module && py._module.HEAP8;
+  return heap ? heap.buffer.byteLength : 0;
+}
+
+export function stats(t) {
+  const heap = t ? pyodideHeapBytes(t.py) : 0;
+  return {
+    frames: t ? t.frames : 0,
+    wasmMemoryBytes: heap,
+    pyodideHeapBytes: heap,
+    pythonObjects: t ? t.bridge.liveObjects() : 0,
+    liveProxies: t ? t.bridge.liveProxies : 0,
+  };
+}
