@@ -2,7 +2,9 @@
 
 The bundle must be built first (``./run test`` runs ``./run web`` before pytest). Fixture
 images are decoded once in Python and served as raw RGBA under ``/raw/`` so that the page
-(as ImageData) and the CPython tracker see identical pixels.
+(as ImageData) and the CPython tracker see identical pixels. The tests' own pages (tests/web/pages)
+are under ``/test-pages/``, the measurement tools' (build_scripts/measure/pages) under
+``/measure-pages/``.
 """
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-from bph_browser import CHROMIUM, CHROMIUM_ARGS, DIST, PAGE_HELPERS, ROOT, PageSession
+from bph_browser import CHROMIUM, CHROMIUM_ARGS, DIST, EVAL, MOUNTS, PAGE_HELPERS, PageSession
+
+from build_scripts.common import serve
 
 
 @pytest.fixture(scope="session")
@@ -38,13 +42,9 @@ def alt_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(dist, raw_dir, alt_dir):
-    import serve
-
-    srv, url = serve.start(dist, mounts={"/raw/": raw_dir, "/alt/": alt_dir,
-                                         "/fx/": ROOT.parent / "shared" / "data" / "eval"})
-    yield url
-    srv.shutdown()
-    srv.server_close()
+    with serve.serving(dist, mounts={"/raw/": raw_dir, "/alt/": alt_dir, "/fx/": EVAL,
+                                     **MOUNTS}) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
