@@ -11,11 +11,13 @@
   which makes the page cross-origin isolated: SharedArrayBuffer, hence onnxruntime-web's
   WASM threads.
 
-Tests import ``start()`` to run it on a free port in a background thread.
+Tests and the measurement tools run it on a free port in a background thread: ``with
+serving(directory, mounts=...) as url:`` (or ``start()``, which leaves stopping to the caller).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import sys
@@ -106,6 +108,18 @@ def start(directory: Path, port: int = 0, isolate: bool = False, mounts: dict | 
     thread = threading.Thread(target=server.serve_forever, name="bph-serve", daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@contextlib.contextmanager
+def serving(directory: Path, isolate: bool = False, mounts: dict | None = None,
+            headers: dict | None = None):
+    """start() on a free port for the ``with`` block; yields the base URL."""
+    server, url = start(directory, isolate=isolate, mounts=mounts, headers=headers)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def main(argv=None) -> int:

@@ -11,8 +11,8 @@ docs/benchmark.md.)
 - One server on 127.0.0.1 serves three roots: /ours/ (our web build, built into the work
   directory by build_scripts/bundle/web.py), /mediapipe/ (the files of the pinned npm package
   @mediapipe/holistic, copied into the work directory, loaded through ``locateFile``) and
-  /bench/ (the page, build_scripts/measure/pages/bench_page.js, and the frames). No other origin is used;
-  any request that leaves 127.0.0.1 is recorded in the JSON.
+  /bench/ (the page, build_scripts/measure/pages/bench.html and bench_page.js, and the
+  frames). No other origin is used; any request that leaves 127.0.0.1 is recorded in the JSON.
 - Headless Chromium (Debian's /usr/bin/chromium through Playwright, fresh profile). Per
   mode, each system runs in its own page; the frames are sent to the two pages
   alternately (frame i to one, then frame i to the other, the order flipping every frame),
@@ -33,12 +33,8 @@ x.png``, PIL).
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
 import shutil
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -47,11 +43,12 @@ from pathlib import Path
 import numpy as np
 
 from blazepose_holistic.contract import COMPLEXITIES
-from build_scripts.common import serve  # noqa: E402
-from build_scripts.common.chromium import CHROMIUM  # noqa: E402
-from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS  # noqa: E402
+from build_scripts.common import serve
+from build_scripts.common.chromium import CHROMIUM
+from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS
 from build_scripts.common.paths import MEDIAPIPE_PACKAGE, ROOT
 from build_scripts.measure import bench_stats
+from build_scripts.measure.common import FPS, PAGES, MeasureError, load_frames, report_header
 
 MEDIAPIPE_FILES = (
     "holistic.js", "holistic.binarypb", "holistic_solution_packed_assets_loader.js",
@@ -60,14 +57,9 @@ MEDIAPIPE_FILES = (
     "holistic_solution_wasm_bin.wasm", "holistic_solution_simd_wasm_bin.data",
     "pose_landmark_lite.tflite", "pose_landmark_full.tflite", "pose_landmark_heavy.tflite",
 )
-FPS = 30.0
-INDEX_HTML = """<!doctype html>
-<html><head><meta charset="utf-8"><title>blazepose-holistic bench</title></head>
-<body><script src="bench.js"></script></body></html>
-"""
 
 
-class BenchError(RuntimeError):
+class BenchError(MeasureError):
     pass
 
 
@@ -76,31 +68,6 @@ def log(msg: str) -> None:
 
 
 # --------------------------------------------------------------------------- frames
-def load_frames(inputs: list, count: int, repeat: int = 1) -> tuple:
-    """(unique RGBA frames, sequence of indices into them, their sources). ``repeat`` holds
-    every frame for that many consecutive frames (a still, as from a paused camera);
-    ``count`` > 0 cycles (or truncates) the sequence to that many."""
-    from blazepose_holistic import media
-
-    unique, sources = [], []
-    for item in [media.classify(Path(p)) for p in inputs]:
-        for frame in media.frames([item], fps=FPS):
-            rgb = frame.rgb
-            alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
-            unique.append(np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2)))
-            sources.append(frame.source)
-            if count and len(unique) >= count:
-                break
-        if count and len(unique) >= count:
-            break
-    if not unique:
-        raise BenchError("the inputs hold no frames")
-    held = [k for k in range(len(unique)) for _ in range(max(1, repeat))]
-    n = count or len(held)
-    sequence = [held[i % len(held)] for i in range(n)]
-    return unique, sequence, sources
-
-
 def write_frames(bench_dir: Path, unique: list, sequence: list, sources: list) -> list:
     frames_dir = bench_dir / "frames"
     frames_dir.mkdir(parents=True, exist_ok=True)
@@ -155,8 +122,8 @@ def prepare_ours(workdir: Path, dist: Path | None) -> Path:
 def prepare_page(workdir: Path) -> Path:
     bench_dir = workdir / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
-    (bench_dir / "index.html").write_text(INDEX_HTML)
-    shutil.copyfile(Path(__file__).parent / "pages" / "bench_page.js", bench_dir / "bench.js")
+    shutil.copyfile(PAGES / "bench.html", bench_dir / "index.html")
+    shutil.copyfile(PAGES / "bench_page.js", bench_dir / "bench_page.js")
     return bench_dir
 
 
@@ -474,38 +441,10 @@ def parse_args(argv=None):
     return args
 
 
-def machine_info() -> dict:
-    info = {"platform": platform.platform(), "cpus": os.cpu_count(),
-            "python": platform.python_version()}
-    try:
-        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        pass
-    try:
-        import onnxruntime
-
-        info["onnxruntime"] = onnxruntime.__version__
-    except ImportError:
-        pass
-    return info
-
-
-def git_revision() -> str | None:
-    try:
-        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def bench(args) -> dict:
     t_start = time.time()
     report: dict = {
-        "command": "python -m build_scripts.measure.bench " + " ".join(sys.argv[1:]),
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "revision": git_revision(),
-        "machine": machine_info(),
+        **report_header("build_scripts.measure.bench"),
         "config": {"model": args.model, "hands": args.hands, "body_model": args.body_model,
                    "repeat": args.repeat,
                    "threads": args.threads, "backend": args.backend, "modes": args.modes,
@@ -594,7 +533,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         report = bench(args)
-    except BenchError as e:
+    except MeasureError as e:
         print(f"bench: {e}", file=sys.stderr)
         return 1
     if args.json:

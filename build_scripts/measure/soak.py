@@ -27,8 +27,8 @@ Issue #9, "Long runs"; method, bounds and the measured long run: docs/soak.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -36,18 +36,16 @@ from pathlib import Path
 
 import numpy as np
 
-from build_scripts.common import serve  # noqa: E402
-from build_scripts.common.chromium import CHROMIUM  # noqa: E402
-from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS  # noqa: E402
-from build_scripts.common.paths import ROOT, SHARED_DATA
-from build_scripts.measure.bench import git_revision, machine_info  # noqa: E402
+from build_scripts.common import serve
+from build_scripts.common.chromium import CHROMIUM
+from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS
+from build_scripts.common.paths import ROOT
+from build_scripts.measure.common import CLIP, FPS, PAGES, MeasureError, report_header, to_rgba
 
-CLIP = SHARED_DATA / "eval" / "posetrack18" / "videos" / "000001_mpiinew_test"
 SIZE = (640, 360)
 N_CLIP = 5  # the PoseTrack frames; images 0..4 of the page, the absent kinds after them
 PING_PONG = (0, 1, 2, 3, 4, 3, 2, 1)
 ABSENT_KINDS = ("pitch", "blurred", "noise")
-FPS = 30.0
 CHUNK = 250  # frames per page.evaluate: a few tens of seconds, then Python may sample
 WORKER_SCRIPT = "blazepose-holistic.worker.js"
 MIB = 2**20
@@ -69,55 +67,8 @@ BOUNDS = {
     "page_js_heap_bytes": 16 * MIB,
 }
 
-PAGE_HTML = """<!doctype html>
-<html><head><meta charset="utf-8"><title>blazepose-holistic soak</title></head>
-<body><script src="/blazepose-holistic.js"></script>
-<script>
-window.soak = {
-  tracker: null,
-  images: [],
-  done: null,
-  frameMs: 0,
-  async load(frames, options, fps) {
-    this.frameMs = 1000 / fps;
-    for (const f of frames) {
-      const r = await fetch(f.url);
-      if (!r.ok) throw new Error('fetch ' + f.url + ': ' + r.status);
-      this.images.push(new ImageData(new Uint8ClampedArray(await r.arrayBuffer()), f.width, f.height));
-    }
-    const t0 = performance.now();
-    this.tracker = await BlazePoseHolistic.create(options);
-    const info = this.tracker.info;
-    return {loadMs: Math.round(performance.now() - t0), backend: info.backend, numThreads: info.numThreads,
-            versions: info.versions, notes: info.notes};
-  },
-  // items: [[frame index, image index]]; per frame
-  // [pose, hands, detector ran, worker ms, wall ms, dropped, error].
-  start(items) {
-    this.done = null;
-    this.run(items).then((out) => { this.done = out; });
-  },
-  async run(items) {
-    const out = [];
-    for (const [i, k] of items) {
-      const t0 = performance.now();
-      try {
-        const r = await this.tracker.send(this.images[k], i * this.frameMs);
-        out.push([r.poseLandmarks ? 1 : 0, !!r.leftHandLandmarks + !!r.rightHandLandmarks,
-                  r.poseDetection ? 1 : 0, r.timings ? r.timings.total : null,
-                  performance.now() - t0, r.dropped ? 1 : 0, null]);
-      } catch (e) {
-        out.push([0, 0, 0, null, performance.now() - t0, 0, e.name + ': ' + e.message]);
-      }
-    }
-    return out;
-  },
-};
-</script></body></html>
-"""
 
-
-class SoakError(RuntimeError):
+class SoakError(MeasureError):
     pass
 
 
@@ -152,17 +103,13 @@ def absent_frames(first: np.ndarray) -> dict[str, np.ndarray]:
     return {"pitch": np.asarray(pitch), "blurred": np.asarray(blurred), "noise": noise}
 
 
-def to_rgba(rgb: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 -> (H, W, 4) uint8, opaque: the layout ImageData takes."""
-    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
-
-
 def write_inputs(directory: Path, url_prefix: str) -> dict:
     """Writes the page and the frames (raw RGBA) into ``directory``, served at ``url_prefix``;
     returns {"page": url, "frames": [{url, width, height}], "absent_kinds": [names]}: frames
     0-4 are the clip, then one per absent kind."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "soak.html").write_text(PAGE_HTML)
+    for page in ("soak.html", "soak.js"):
+        shutil.copyfile(PAGES / page, directory / page)
     present = clip_frames()
     absent = absent_frames(present[0])
     records = []
@@ -535,34 +482,24 @@ def main(argv=None) -> int:
     if not (dist / "blazepose-holistic.js").is_file():
         print(f"soak: {dist} is not built: run `./run web`", file=sys.stderr)
         return 1
-    report: dict = {
-        "command": "python -m build_scripts.measure.soak " + " ".join(sys.argv[1:] if argv is None else argv),
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "revision": git_revision(),
-        "machine": machine_info(),
-    }
+    report: dict = report_header("build_scripts.measure.soak", argv)
     with tempfile.TemporaryDirectory(prefix="bph-soak-") as tmp:
         try:
             inputs = write_inputs(Path(tmp), "/soak/")
         except SoakError as e:
             print(f"soak: {e}", file=sys.stderr)
             return 1
-        server, url = serve.start(dist, mounts={"/soak/": Path(tmp)})
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
-                                            headless=True)
-                try:
-                    report.update(run_soak(
-                        browser, url, inputs, frames=args.frames, present=args.present,
-                        absent=args.absent, sample_every=args.sample_every, warmup=args.warmup,
-                        window=args.window, model_complexity=args.model_complexity,
-                        hands=args.hands == "on", timeout_s=args.timeout))
-                finally:
-                    browser.close()
-        finally:
-            server.shutdown()
-            server.server_close()
+        with serve.serving(dist, mounts={"/soak/": Path(tmp)}) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                        headless=True)
+            try:
+                report.update(run_soak(
+                    browser, url, inputs, frames=args.frames, present=args.present,
+                    absent=args.absent, sample_every=args.sample_every, warmup=args.warmup,
+                    window=args.window, model_complexity=args.model_complexity,
+                    hands=args.hands == "on", timeout_s=args.timeout))
+            finally:
+                browser.close()
     report["failures"] = failures(report)
     report.pop("per_frame")  # 10 000 rows: the windows, samples and counts summarise them
     args.json.parent.mkdir(parents=True, exist_ok=True)

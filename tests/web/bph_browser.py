@@ -9,41 +9,23 @@ import numpy as np
 
 from build_scripts.common.chromium import CHROMIUM  # noqa: F401 (for the tests)
 from build_scripts.common.chromium import FLAGS as CHROMIUM_ARGS  # noqa: F401
-from build_scripts.measure.soak import CLIP, clip_frames, to_rgba  # noqa: F401 (CLIP: for tests)
+from build_scripts.common.paths import ROOT, SHARED_DATA
+from build_scripts.measure.common import CLIP, to_rgba  # noqa: F401 (CLIP: for the tests)
+from build_scripts.measure.common import PAGES as MEASURE_PAGES
+from build_scripts.measure.soak import clip_frames
 
-ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
 WORKER = "blazepose-holistic.worker.js"
 PROBE = Path(__file__).resolve().parent / "wasm_memory_probe.js"
-EVAL = ROOT.parent / "shared" / "data" / "eval"
+EVAL = SHARED_DATA / "eval"
 
-# The page's helpers: fetch raw RGBA as ImageData, run a list of frames through a tracker.
-PAGE_HELPERS = """
-window.bph = {
-  trackers: {},
-  async raw(url, width, height) {
-    const r = await fetch(url);
-    if (!r.ok) throw new Error('fetch ' + url + ': ' + r.status);
-    return new ImageData(new Uint8ClampedArray(await r.arrayBuffer()), width, height);
-  },
-  async create(name, options) {
-    const t = await BlazePoseHolistic.create(options);
-    this.trackers[name] = t;
-    return t.info;
-  },
-  async run(name, frames) {
-    // frames: [{url, width, height, t}] processed one after the other (awaited).
-    const t = this.trackers[name];
-    const out = [];
-    for (const f of frames) {
-      const img = await this.raw(f.url, f.width, f.height);
-      const r = await t.send(img, f.t);
-      out.push(r);
-    }
-    return out;
-  },
-};
-"""
+# The browser pages the tests serve, at /test-pages/; the measurement tools' pages (some of
+# which the tests load too) at /measure-pages/.
+PAGES = Path(__file__).resolve().parent / "pages"
+MOUNTS = {"/test-pages/": PAGES, "/measure-pages/": MEASURE_PAGES}
+# Evaluated in a page that has the bundle: window.bph (fetch raw RGBA as ImageData, run
+# frames through a tracker).
+PAGE_HELPERS = (PAGES / "bph_helpers.js").read_text()
 
 
 class PageSession:

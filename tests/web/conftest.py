@@ -4,7 +4,9 @@ The served worker is the shipped one behind a memory probe (bph_browser.instrume
 
 The bundle must be built first (``./run test`` runs ``./run web`` before pytest). Fixture
 images are decoded once in Python and served as raw RGBA under ``/raw/`` so that the page
-(as ImageData) and the CPython tracker see identical pixels.
+(as ImageData) and the CPython tracker see identical pixels. The tests' own pages (tests/web/pages)
+are under ``/test-pages/``, the measurement tools' (build_scripts/measure/pages) under
+``/measure-pages/``.
 """
 from __future__ import annotations
 
@@ -12,7 +14,18 @@ import json
 from pathlib import Path
 
 import pytest
-from bph_browser import CHROMIUM, CHROMIUM_ARGS, DIST, PAGE_HELPERS, ROOT, PageSession, instrument_worker
+from bph_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DIST,
+    EVAL,
+    MOUNTS,
+    PAGE_HELPERS,
+    PageSession,
+    instrument_worker,
+)
+
+from build_scripts.common import serve
 
 
 @pytest.fixture(scope="session")
@@ -42,16 +55,12 @@ def alt_dir(tmp_path_factory) -> Path:
 def server(dist, raw_dir, alt_dir, tmp_path_factory):
     """The bundle at the root, its worker measuring every WebAssembly memory for stats()
     (bph_browser.instrument_worker); the tests' frames and bundle variants under /raw/ and
-    /alt/, the evaluation fixtures under /fx/."""
-    import serve
-
+    /alt/, the evaluation fixtures under /fx/, the pages under /test-pages/, /measure-pages/."""
     root = tmp_path_factory.mktemp("served")
-    srv, url = serve.start(root, mounts={"/raw/": raw_dir, "/alt/": alt_dir,
-                                         "/fx/": ROOT.parent / "shared" / "data" / "eval"})
-    instrument_worker(dist, root, url)
-    yield url
-    srv.shutdown()
-    srv.server_close()
+    with serve.serving(root, mounts={"/raw/": raw_dir, "/alt/": alt_dir, "/fx/": EVAL,
+                                     **MOUNTS}) as url:
+        instrument_worker(dist, root, url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -54,32 +54,6 @@ RESULT = json.dumps({
 })
 '''
 
-WORKER = r'''
-importScripts("/pyodide/pyodide.js");
-onmessage = async (e) => {
-  try {
-    const py = await loadPyodide({indexURL: "/pyodide/"});
-    await py.loadPackage(["numpy"]);
-    self.wheel_bytes = new Uint8Array(await (await fetch(e.data.wheel)).arrayBuffer());
-    py.runPython(`
-import importlib, io, os, sys, sysconfig, zipfile
-from js import wheel_bytes
-target = sysconfig.get_paths()["purelib"]
-os.makedirs(target, exist_ok=True)
-zipfile.ZipFile(io.BytesIO(bytes(wheel_bytes.to_py()))).extractall(target)
-if target not in sys.path:
-    sys.path.append(target)
-importlib.invalidate_caches()
-`);
-    py.runPython("SKIP = " + JSON.stringify(e.data.skip));
-    py.runPython(e.data.probe);
-    postMessage({ok: py.globals.get("RESULT")});
-  } catch (err) {
-    postMessage({error: String(err)});
-  }
-};
-'''
-
 
 def _cpython_probe(skip) -> dict:
     scope = {"SKIP": set(skip)}
@@ -87,20 +61,15 @@ def _cpython_probe(skip) -> dict:
     return json.loads(scope["RESULT"])
 
 
-def test_package_runs_under_pyodide(browser, server, raw_dir, dist):
+def test_package_runs_under_pyodide(browser, server, dist):
     from bph_browser import PageSession
 
-    (raw_dir / "compat-worker.js").write_text(WORKER)
-    (raw_dir / "compat.html").write_text("<!doctype html><title>compat</title>")
     wheel = next((dist / "python").glob("*.whl")).name
     s = PageSession(browser, server)
     try:
-        s.page.goto(server + "raw/compat.html")
-        out = s.page.evaluate("""(msg) => new Promise((resolve) => {
-            const w = new Worker('/raw/compat-worker.js');
-            w.onmessage = (e) => { resolve(e.data); w.terminate(); };
-            w.postMessage(msg);
-        })""", {"wheel": f"/python/{wheel}", "skip": [], "probe": PROBE})
+        s.page.goto(server + "test-pages/compat.html")
+        out = s.page.evaluate("(msg) => probe(msg)",
+                              {"wheel": f"/python/{wheel}", "skip": [], "probe": PROBE})
     finally:
         s.close()
     assert "ok" in out, out.get("error")

@@ -314,7 +314,7 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; worker-src 'self'; 
                                            (CSP.replace("'unsafe-eval'", "'wasm-unsafe-eval'"), False)])
 def test_content_security_policy(browser, dist, tmp_path, policy, works):
     """docs/web.md's policy is enough; without 'unsafe-eval' the error says what to allow."""
-    import serve
+    from build_scripts.common import serve
 
     (tmp_path / "page.html").write_text(
         '<!doctype html><script src="/blazepose-holistic.js"></script><script src="/t/page.js"></script>')
@@ -418,7 +418,7 @@ def test_every_frame_type_gives_the_same_result(app, webm_clip):
 def test_threads_when_cross_origin_isolated(browser, dist, raw_dir, photo):
     """Served with COOP/COEP the page is isolated and onnxruntime-web runs 2 WASM threads;
     the landmarks still match CPython."""
-    import serve
+    from build_scripts.common import serve
 
     rgba, rec = photo
     (raw_dir / "blank.html").write_text('<!doctype html><script src="/blazepose-holistic.js"></script>')

@@ -1,5 +1,5 @@
-// The benchmark page's driver (build_scripts/measure/bench.py serves it as /bench/bench.js and
-// drives it through Playwright). One page runs one system:
+// The benchmark page's driver: build_scripts/measure/bench.py serves it under /bench/ with
+// bench.html (as index.html), which loads it, and drives it through Playwright. One page runs one system:
 //
 //   /bench/index.html#{"system": "ours"|"mediapipe", "modelComplexity": 1, ...}
 //
@@ -62,6 +62,18 @@ function visibility(list) {
   return list.map((p) => p.visibility);
 }
 
+// What bench.py compares, from either system's results (ours names its fields as MediaPipe
+// does); `stages`: ours' per-stage timings (MediaPipe reports none).
+function landmarks(r, stages) {
+  return {
+    pose: r && flatXY(r.poseLandmarks),
+    poseVisibility: r && visibility(r.poseLandmarks),
+    left: r && flatXY(r.leftHandLandmarks),
+    right: r && flatXY(r.rightHandLandmarks),
+    stages,
+  };
+}
+
 // ------------------------------------------------------------------------- MediaPipe
 // @mediapipe/holistic 0.5.1675471629, loaded from our own server (locateFile). Its graph
 // always runs the face mesh too (no option turns it off) and its inference runs on WebGL.
@@ -119,13 +131,7 @@ const mediapipe = {
     return this.last;
   },
   extract(r) {
-    return {
-      pose: r && flatXY(r.poseLandmarks),
-      poseVisibility: r && visibility(r.poseLandmarks),
-      left: r && flatXY(r.leftHandLandmarks),
-      right: r && flatXY(r.rightHandLandmarks),
-      stages: null,
-    };
+    return landmarks(r, null);
   },
 };
 
@@ -167,13 +173,7 @@ const ours = {
     return r;
   },
   extract(r) {
-    return {
-      pose: r && flatXY(r.poseLandmarks),
-      poseVisibility: r && visibility(r.poseLandmarks),
-      left: r && flatXY(r.leftHandLandmarks),
-      right: r && flatXY(r.rightHandLandmarks),
-      stages: r && r.timings ? r.timings : null,
-    };
+    return landmarks(r, r && r.timings ? r.timings : null);
   },
 };
 

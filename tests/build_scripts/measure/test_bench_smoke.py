@@ -5,14 +5,14 @@ timings (the machine is shared; see docs/benchmark.md for real numbers).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-CLIP = ROOT.parent / "shared" / "data" / "eval" / "posetrack18" / "videos" / "000001_mpiinew_test"
+from build_scripts.common.paths import ROOT
+from build_scripts.measure.common import CLIP
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -22,14 +22,16 @@ def report(tmp_path_factory) -> dict:
     if not CLIP.is_dir():
         pytest.fail(f"shared fixtures missing: {CLIP}")
     out = tmp_path_factory.mktemp("bench")
-    cmd = [sys.executable, str(ROOT / "build_scripts" / "bench.py"),
+    cmd = [sys.executable, "-m", "build_scripts.measure.bench",
            "--frames", str(CLIP), "--count", "4", "--warmup", "1", "--model", "full",
            "--modes", "video,image", "--no-warm", "--workdir", str(out / "work"),
            "--json", str(out / "bench.json"), "--plot", str(out / "bench.png")]
     dist = ROOT / "web" / "dist"
     if (dist / "blazepose-holistic.js").is_file():
         cmd += ["--ours-dist", str(dist)]  # ./run test builds it; else the bench builds one
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1400)
+    # As ./run runs it: from the checkout, build_scripts and py_src importable.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "py_src"), str(ROOT)]))
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1400, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "ratio_ours_over_mediapipe" in proc.stdout  # the printed table
     assert (out / "bench.png").stat().st_size > 1000
