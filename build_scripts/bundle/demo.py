@@ -137,8 +137,8 @@ def build_page(out_demo: Path, body: dict) -> None:
     out_demo.mkdir(parents=True, exist_ok=True)
     esbuild(DEMO / "main.js", out_demo / "demo.js")
     for name in PAGE_FILES:
-        copy_bytes(out_demo / name, (DEMO / name).read_bytes())
-    copy_bytes(out_demo / "body_model.json", (json.dumps(body) + "\n").encode())
+        copy_bytes((DEMO / name).read_bytes(), out_demo / name)
+    copy_bytes((json.dumps(body) + "\n").encode(), out_demo / "body_model.json")
 
 
 # --------------------------------------------------------------------------- sample clip
@@ -147,7 +147,8 @@ def sample_motion(body: dict) -> dict:
     quaternions [x, y, z, w] and the Hips position (model frame, floor at y = 0)."""
     import numpy as np
 
-    from blazepose_holistic.body_model import asf_amc, kinematics, retarget, rotations
+    from blazepose_holistic.body_model import kinematics, rotations
+    from build_scripts.lifter import asf_amc, retarget
 
     subject, trial = SAMPLE_CLIP
     asf = MOCAP / subject / f"{subject}.asf"
@@ -323,7 +324,7 @@ def build_sample(out_demo: Path, body: dict, force: bool = False) -> Path:
         shutil.rmtree(cached, ignore_errors=True)
         tmp.rename(cached)
     for name in ("sample.mp4", "sample.json"):
-        copy_bytes(out_demo / name, (cached / name).read_bytes())
+        copy_bytes((cached / name).read_bytes(), out_demo / name)
     return cached
 
 
