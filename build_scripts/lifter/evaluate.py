@@ -113,7 +113,7 @@ def real_consistency(sess, files):
             if rec.get("pose_world_landmarks") is None:
                 continue
             points = np.full((75, 3), np.nan)
-            points[:33] = rec["pose_world_landmarks"]
+            points[:33] = np.asarray(rec["pose_world_landmarks"])[:, :3]
             for rows, key in ((slice(33, 54), "left_hand_world_landmarks"),
                               (slice(54, 75), "right_hand_world_landmarks")):
                 if rec.get(key) is not None:

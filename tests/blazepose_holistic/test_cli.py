@@ -31,7 +31,7 @@ def test_video_and_image_to_json_and_annotations(shared_data, tmp_path):
     for f in frames:
         pose = np.array(f["pose_landmarks"])
         assert pose.shape == (33, 5) and np.all(np.isfinite(pose))
-        assert np.array(f["pose_world_landmarks"]).shape == (33, 3)
+        assert np.array(f["pose_world_landmarks"]).shape == (33, 5)
     assert frames[-1]["right_hand_landmarks"] is not None  # the MPII truck driver's hand
     assert len(list((tmp_path / "ann").glob("*.png"))) == 6
 

@@ -39,7 +39,7 @@ def _ratio(a, b):
 
 
 def _h36m_3d(result, sample) -> dict:
-    world = np.asarray(result.pose_world_landmarks, dtype=np.float64)
+    world = np.asarray(result.pose_world_landmarks, dtype=np.float64)[:, :3]
     gt_all = sample.extra["joints_cam_m"]
     gt = gt_all[[h for h, _ in H36M_3D_SHARED]]
     pred = world[[b for _, b in H36M_3D_SHARED]]
