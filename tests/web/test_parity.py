@@ -70,7 +70,8 @@ class Diff:
                    _js_array(js.get("poseLandmarks"), "x y z visibility presence".split()),
                    f"{label} pose landmarks")
         self._take("world", py.pose_world_landmarks,
-                   _js_array(js.get("poseWorldLandmarks"), "x y z visibility presence".split()), f"{label} world landmarks")
+                   _js_array(js.get("poseWorldLandmarks"), "x y z visibility presence".split()),
+                   f"{label} world landmarks")
         for side in ("left", "right"):
             hand = getattr(py, f"{side}_hand_landmarks")
             self.hands += hand is not None
