@@ -61,7 +61,8 @@ class Options:
         True, "smoothBodyModel", "One Euro (on the rotation manifold) for joint rotations")
     mirrored: bool = _field(
         False, "mirrored",
-        "input is a selfie view; left/right still name the person's own sides")
+        "frames are mirrored (a selfie recording): left/right and the world landmarks "
+        "describe the person, not their mirror image")
 
     def validate(self) -> None:
         for spec in OPTION_SPECS:

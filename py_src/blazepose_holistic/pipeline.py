@@ -76,6 +76,10 @@ _POSE_MIRROR = np.array(
 )
 
 
+# World landmark columns (x, y, z, visibility, presence) of a reflection across x = 0.
+_REFLECT_X = np.array([-1.0, 1.0, 1.0, 1.0, 1.0])
+
+
 class HolisticPipeline:
     """State across frames: the tracked pose ROI, hand tracks, filters."""
 
@@ -131,7 +135,11 @@ class HolisticPipeline:
         self._pose_roi = pose_landmarks.aux_landmarks_to_rect(aux, size) if tracking else None
 
         if opts.mirrored:
-            landmarks, world = landmarks[_POSE_MIRROR], world[_POSE_MIRROR]
+            # The models see the mirror image as a person; the real one has the other sides
+            # and, in metres, the reflected geometry (x -> -x). Without the reflection the
+            # world landmarks (and the body model fitted to them) would be a body of the
+            # wrong handedness. Image landmarks stay in the mirrored frame's coordinates.
+            landmarks, world = landmarks[_POSE_MIRROR], world[_POSE_MIRROR] * _REFLECT_X
         result.pose_landmarks = landmarks
         # World landmarks carry the image landmarks' visibility and presence (as MediaPipe's
         # do): one owner, so Python and JS users see the same (33, 5).
@@ -244,6 +252,8 @@ class HolisticPipeline:
             hands.decode_hand_world(np.asarray(out["world_landmarks"]).reshape(len(idx), 63)),
             hand_rects,
         )
+        if self.options.mirrored:
+            world = world * _REFLECT_X[:3]  # as the pose's world landmarks (see process)
         world = hands.attach_to_pose_wrist(world, pose_world[hands.POSE_WRISTS[idx], :3])
         new = _HandTrack()
         for k, side in enumerate(idx):

@@ -13,7 +13,7 @@ export const OPTIONS = [
   {"choices": null, "default": true, "doc": "run the hand stage", "jsName": "enableHands", "kind": "bool", "name": "enable_hands", "range": null},
   {"choices": null, "default": true, "doc": "run the lifter", "jsName": "enableBodyModel", "kind": "bool", "name": "enable_body_model", "range": null},
   {"choices": null, "default": true, "doc": "One Euro (on the rotation manifold) for joint rotations", "jsName": "smoothBodyModel", "kind": "bool", "name": "smooth_body_model", "range": null},
-  {"choices": null, "default": false, "doc": "input is a selfie view; left/right still name the person's own sides", "jsName": "mirrored", "kind": "bool", "name": "mirrored", "range": null},
+  {"choices": null, "default": false, "doc": "frames are mirrored (a selfie recording): left/right and the world landmarks describe the person, not their mirror image", "jsName": "mirrored", "kind": "bool", "name": "mirrored", "range": null},
 ];
 
 export const COMPLEXITIES = ["lite", "full", "heavy"];
