@@ -7,7 +7,7 @@ window.boot = async (wheel) => {
   trace = await (await fetch("/work/trace.json")).json();
   blob = await (await fetch("/work/trace.bin")).arrayBuffer();
 };
-function callPy(fn, ...args) {  // as web/src/worker.js does
+function callPy(fn, ...args) {  // as web/src/worker/pybridge.js does
   const out = fn(...args);
   if (out && typeof out === "object" && py.isPyProxy(out)) {
     try { return out.toJs(); } finally { out.destroy(); }

@@ -1,4 +1,4 @@
-// Pyodide with numpy and our wheel, outside our worker (web/src/worker.js verifies and
+// Pyodide with numpy and our wheel, outside our worker (web/src/worker/boot.js verifies and
 // installs the wheel its own way): for bench_profile.py's page and the Pyodide compatibility
 // test's worker (tests/web/pages/compat_worker.js), in a page or a worker alike. Needs
 // /pyodide/pyodide.js loaded first.
