@@ -26,7 +26,13 @@ import json
 import numpy as np
 
 from . import __version__
-from .contract import BODY_MODEL_ARRAYS, RESULT_FIELDS, Options, PipelineError
+from .contract import (
+    BODY_MODEL_ARRAYS,
+    RESULT_FIELDS,
+    Options,
+    PipelineError,
+    check_manifest_entry,
+)
 from .pipeline import HolisticPipeline
 from .results import HolisticResult
 
@@ -74,12 +80,16 @@ class Bridge:
     """One tracker's pipeline state, driven one inference step at a time.
 
     options_json: a JSON object with ``Options`` field names (unknown names are refused);
-    available_models_json: a JSON list of the model names the driver has sessions for.
+    available_models_json: the models the driver has sessions for: a JSON object of their
+    manifest entries (each checked against the contract's model specs), or a list of names.
     """
 
     def __init__(self, options_json: str, available_models_json: str):
         self.options = Options.from_mapping(json.loads(options_json))
         available = json.loads(available_models_json)
+        if isinstance(available, dict):
+            for name, entry in available.items():
+                check_manifest_entry(name, entry)
         self.pipeline = HolisticPipeline(self.options, available_models=available)
         self._step = None
 

@@ -74,6 +74,12 @@ def test_bridge_errors_are_named(engine):
         Bridge(json.dumps({"enable_body_model": True}), models)
     with pytest.raises(PipelineError, match="pose_landmark_lite"):
         Bridge(json.dumps({"model_complexity": 0, "enable_body_model": False}), models)
+    # Manifest entries are checked against the contract: another build's crop is named.
+    entries = {name: dict(engine.store.models[name]) for name in engine.sessions}
+    Bridge(json.dumps({"enable_body_model": False}), json.dumps(entries))
+    entries["hand_recrop"]["crop"] = dict(entries["hand_recrop"]["crop"], size=192)
+    with pytest.raises(PipelineError, match="hand_recrop"):
+        Bridge(json.dumps({"enable_body_model": False}), json.dumps(entries))
     bridge = Bridge(json.dumps({"enable_body_model": False}), models)
     with pytest.raises(PipelineError, match="start"):
         bridge.send("[]", [])

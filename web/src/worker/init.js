@@ -63,7 +63,8 @@ export async function init(msg) {
   progress.stage("pipeline");
   let bridge;
   try {
-    bridge = new PyBridge(py, bridgeModule, o, Object.keys(sessions));
+    const entries = Object.fromEntries(Object.keys(sessions).map((m) => [m, manifest.models[m]]));
+    bridge = new PyBridge(py, bridgeModule, o, entries);
   } finally {
     bridgeModule.destroy();
   }

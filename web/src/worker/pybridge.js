@@ -7,7 +7,8 @@
 
 export class PyBridge {
   /** bridgeModule: blazepose_holistic.bridge (a PyProxy, borrowed); options: the
-   * pipeline options (snake_case); models: the names of the loaded sessions. */
+   * pipeline options (snake_case); models: the loaded sessions' manifest entries by name,
+   * which Python checks against its contract (crop size, value range, outputs). */
   constructor(py, bridgeModule, options, models) {
     this.py = py;
     this.liveProxies = 0;
