@@ -54,7 +54,8 @@ export function loadOrt(ortBase, backend, requestedThreads, notes) {
   return { ort, numThreads, sessionOptions };
 }
 
-async function loadModel(name, entry, modelsBase, ort, sessionOptions, progress, timings) {
+/** The model's bytes, checked against the manifest's sha256. */
+async function fetchModel(name, entry, modelsBase) {
   if (!entry) {
     throw namedError("ModelError", `model '${name}' is not listed in the model manifest (${modelsBase}manifest.json)`);
   }
@@ -70,6 +71,10 @@ async function loadModel(name, entry, modelsBase, ort, sessionOptions, progress,
     const why = bytes.length < entry.bytes ? "the file is truncated" : "the file differs from the one the manifest names";
     throw namedError("ModelError", `model '${name}' (${url}) failed its checksum: sha256 ${digest.slice(0, 12)}..., manifest ${entry.sha256.slice(0, 12)}...; ${why}`);
   }
+  return bytes;
+}
+
+async function createSession(name, entry, bytes, ort, sessionOptions, progress, timings) {
   progress.stage("sessions", name);
   let session;
   const t0 = performance.now();
@@ -88,15 +93,20 @@ async function loadModel(name, entry, modelsBase, ort, sessionOptions, progress,
 }
 
 /**
- * All sessions in parallel; resolves with {name: InferenceSession}. timings receives each
- * session's creation time in ms.
+ * Every model's session; resolves with {name: InferenceSession}. timings receives each
+ * session's creation time in ms. Downloads and checksums overlap; sessions are created one
+ * at a time, which onnxruntime-web's WebGPU provider requires ("another WebGPU EP
+ * inference session is being created"); the WASM provider's set-up runs on the worker's
+ * one thread either way.
  */
 export async function loadSessions(models, manifest, modelsBase, ort, sessionOptions, progress, timings) {
-  const list = await Promise.all(
-    models.map((m) => loadModel(m, manifest.models[m], modelsBase, ort, sessionOptions, progress, timings)),
-  );
+  const downloads = models.map((m) => fetchModel(m, manifest.models[m], modelsBase));
+  downloads.forEach((d) => d.catch(() => {})); // each is awaited below, in order
   const sessions = {};
-  models.forEach((m, i) => (sessions[m] = list[i]));
+  for (let i = 0; i < models.length; i++) {
+    const name = models[i];
+    sessions[name] = await createSession(name, manifest.models[name], await downloads[i], ort, sessionOptions, progress, timings);
+  }
   return sessions;
 }
 
