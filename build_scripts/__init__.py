@@ -2,7 +2,8 @@
 
     common/   paths, the cache, Chromium's launch flags, the local HTTP server
     models/   MediaPipe's TFLite models -> verified ONNX with the crop graph fused in front
-    bundle/   web/dist (JS bundles, the browser wheel, runtime files) and the demo's sample
+    bundle/   web/dist (JS bundles, the browser wheel, runtime files), the demo's sample clip
+              and the README's screenshot of the demo
     lifter/   the body-model lifter: pose prior, CMU retargeting, training, evaluation
     measure/  accuracy on the fixtures, benchmarks against MediaPipe, soak runs, traces
 

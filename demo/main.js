@@ -506,6 +506,9 @@ Object.assign(demo, {
   useSample,
   useAvatarUrl: (url) => useAvatarUrl(url, url),
 });
+// A getter, not a copy (Object.assign would copy the value once): a script that pauses the
+// input (build_scripts/bundle/screenshot.py) waits on it for the frame in flight to land.
+Object.defineProperty(demo, "busy", { get: () => state.busy, enumerable: true });
 
 main().catch((e) => {
   console.error(e);
