@@ -9,7 +9,7 @@
 //
 // Where the rotations come from:
 //  - "lifter": result.bodyModel, the MLP-Mixer lifter's output (the product's path);
-//  - "analytic": when the build has no lifter model, or when chosen in the controls, the
+//  - "analytic": when chosen in the controls (or ?solver=analytic), the
 //    same bone-direction solver as build_scripts/lifter/baseline.py (what Kalidokit-style
 //    solvers do): torso and head frames from the hip, shoulder and ear lines, swing-only
 //    rotations for limbs and fingers. It cannot see twist; the lifter's evaluation

@@ -33,7 +33,6 @@ const state = {
   tracker: null,
   trackerGeneration: 0,
   restarts: 0, // trackers started again after their worker died
-  lifterAvailable: false,
   source: null,
   busy: false,
   lastVideoTime: -1,
@@ -129,7 +128,6 @@ async function startTracker() {
     return;
   }
   state.tracker = tracker;
-  state.lifterAvailable = tracker.info.models.includes("lifter");
   state.stillDone = false;
   state.lastVideoTime = -1;
   demo.tracker = tracker;
@@ -449,14 +447,7 @@ function updateInfo() {
     const i = t.info;
     lines.push(`backend ${i.backend}, ${i.numThreads} thread${i.numThreads === 1 ? "" : "s"}; models: ${i.models.join(", ")}`);
     if (i.versions) lines.push(`Pyodide ${i.versions.pyodide}, onnxruntime-web ${i.versions.onnxruntime ?? "?"}; loaded in ${(i.loadMs / 1000).toFixed(1)} s`);
-    // (the lifter's absence is explained below, in the demo's terms)
-    for (const n of i.notes || []) if (!/lifter/.test(n)) lines.push(`note: ${n}`);
-  }
-  const solver = $("opt-solver");
-  solver.options[0].disabled = t ? !state.lifterAvailable : false;
-  if (t && !state.lifterAvailable) {
-    lines.push("This build has no lifter model: rotations come from bone directions (analytic).");
-    if (options.solver === "lifter") solver.value = "analytic";
+    for (const n of i.notes || []) lines.push(`note: ${n}`);
   }
   $("status-info").innerHTML = lines.map((l) => `<div>${escapeHtml(l)}</div>`).join("");
 }
