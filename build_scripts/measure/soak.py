@@ -41,6 +41,7 @@ from build_scripts.common.chromium import CHROMIUM
 from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS
 from build_scripts.common.paths import ROOT
 from build_scripts.measure.common import CLIP, FPS, PAGES, MeasureError, report_header, to_rgba
+from build_scripts.measure.memory_probe import instrument_worker
 
 SIZE = (640, 360)
 N_CLIP = 5  # the PoseTrack frames; images 0..4 of the page, the absent kinds after them
@@ -489,7 +490,11 @@ def main(argv=None) -> int:
         except SoakError as e:
             print(f"soak: {e}", file=sys.stderr)
             return 1
-        with serve.serving(dist, mounts={"/soak/": Path(tmp)}) as url, sync_playwright() as p:
+        served = Path(tmp) / "served"
+        served.mkdir()
+        # The worker behind the memory probe: wasm memory counts onnxruntime-web's heap too.
+        with serve.serving(served, mounts={"/soak/": Path(tmp)}) as url, sync_playwright() as p:
+            instrument_worker(dist, served, url)
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
                                         headless=True)
             try:

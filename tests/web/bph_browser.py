@@ -1,7 +1,6 @@
 """Helpers shared by the browser tests (imported by conftest.py and the test modules)."""
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -15,8 +14,6 @@ from build_scripts.measure.common import PAGES as MEASURE_PAGES
 from build_scripts.measure.soak import clip_frames
 
 DIST = ROOT / "web" / "dist"
-WORKER = "blazepose-holistic.worker.js"
-PROBE = Path(__file__).resolve().parent / "wasm_memory_probe.js"
 EVAL = SHARED_DATA / "eval"
 
 # The browser pages the tests serve, at /test-pages/; the measurement tools' pages (some of
@@ -84,26 +81,3 @@ def copy_tree_links(src: Path, dst: Path) -> None:
             target.symlink_to(path)
 
 
-def instrument_worker(dist: Path, root: Path, base_url: str) -> None:
-    """Makes ``root`` (served at ``base_url``) the bundle of ``dist`` with a measuring worker.
-
-    The shipped worker carries no test hooks, and its stats() can only see Pyodide's
-    WebAssembly memory. The memory and soak tests want onnxruntime-web's too, which only
-    patching WebAssembly before anything loads can see. So every entry of ``dist`` is
-    linked into ``root`` except the worker file, which is replaced by a stub that
-    importScripts() the probe (wasm_memory_probe.js), then the shipped worker, unchanged,
-    from ``test-probe/``. Pages and the API see the same URLs as with ``dist`` itself.
-    URLs in the stub are absolute: a worker bootstrapped from a blob: URL (a cross-origin
-    bundle) has no base URL to resolve relative ones against.
-    """
-    for entry in dist.iterdir():
-        if entry.name != WORKER:
-            (root / entry.name).symlink_to(entry)
-    probe_dir = root / "test-probe"
-    probe_dir.mkdir()
-    (probe_dir / PROBE.name).symlink_to(PROBE)
-    (probe_dir / WORKER).symlink_to(dist / WORKER)
-    urls = [f"{base_url}test-probe/{PROBE.name}", f"{base_url}test-probe/{WORKER}"]
-    (root / WORKER).write_text(
-        "// Test-only stub (tests/web/bph_browser.py: instrument_worker).\n"
-        f"importScripts({', '.join(json.dumps(u) for u in urls)});\n")

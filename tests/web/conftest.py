@@ -1,6 +1,6 @@
 """Browser test fixtures: web/dist served on 127.0.0.1, Debian's chromium via Playwright.
 
-The served worker is the shipped one behind a memory probe (bph_browser.instrument_worker).
+The served worker is the shipped one behind a memory probe (measure/memory_probe.py).
 
 The bundle must be built first (``./run test`` runs ``./run web`` before pytest). Fixture
 images are decoded once in Python and served as raw RGBA under ``/raw/`` so that the page
@@ -22,10 +22,10 @@ from bph_browser import (
     MOUNTS,
     PAGE_HELPERS,
     PageSession,
-    instrument_worker,
 )
 
 from build_scripts.common import serve
+from build_scripts.measure.memory_probe import instrument_worker
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +54,7 @@ def alt_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def server(dist, raw_dir, alt_dir, tmp_path_factory):
     """The bundle at the root, its worker measuring every WebAssembly memory for stats()
-    (bph_browser.instrument_worker); the tests' frames and bundle variants under /raw/ and
+    (build_scripts.measure.memory_probe); the tests' frames and bundle variants under /raw/ and
     /alt/, the evaluation fixtures under /fx/, the pages under /test-pages/, /measure-pages/."""
     root = tmp_path_factory.mktemp("served")
     with serve.serving(root, mounts={"/raw/": raw_dir, "/alt/": alt_dir, "/fx/": EVAL,

@@ -37,7 +37,7 @@ def test_bundles_and_wheel_are_byte_reproducible(tmp_path):
 def test_worker_ships_without_test_hooks_and_python_lives_in_py_files():
     worker = (DIST / "blazepose-holistic.worker.js").read_text()
     # The memory probe patches WebAssembly; the shipped worker must not (the tests load
-    # tests/web/wasm_memory_probe.js in front of it instead).
+    # build_scripts/measure/pages/wasm_memory_probe.js in front of it instead).
     assert not re.search(r"WebAssembly\.\w+\s*=[^=]|\bW\.(Memory|instantiate\w*)\s*=[^=]", worker)
     assert "wasm_memory_probe" not in worker
     # Python is written in .py files: the wheel installer is inlined from one...

@@ -3,7 +3,7 @@
 // wasmMemoryBytes is the WebAssembly memory the worker can measure, which is Pyodide's
 // heap. onnxruntime-web keeps its own memory (the models' weights, ~50 MiB) private: it
 // offers no handle to it short of patching WebAssembly, which the shipped worker does not
-// do. The browser tests load a probe that does (tests/web/wasm_memory_probe.js) and
+// do. The browser tests load a probe that does (build_scripts/measure/pages/wasm_memory_probe.js) and
 // replaces this count with the sum of every WebAssembly memory in the worker.
 
 function pyodideHeapBytes(py) {

@@ -27,7 +27,7 @@
 //   errors.js    errors as plain objects, Python tracebacks parsed into name + message
 //   progress.js, download.js, sha256.js: load progress, fetching, checksums
 // The shipped worker holds no test instrumentation: the memory tests load theirs
-// (tests/web/wasm_memory_probe.js) in front of it.
+// (build_scripts/measure/pages/wasm_memory_probe.js) in front of it.
 
 import { namedError } from "../errors.js";
 import { serializeError } from "./errors.js";

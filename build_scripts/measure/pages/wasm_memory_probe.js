@@ -1,6 +1,6 @@
-// Test-only: counts every WebAssembly memory in the tracker's worker, for the memory and
-// soak tests. Never shipped: the test server loads it in front of the real worker (see
-// instrument_worker in bph_browser.py).
+// Measurement-only: counts every WebAssembly memory in the tracker's worker, for the memory
+// tests and the soak tool. Never shipped: their server loads it in front of the real worker
+// (build_scripts/measure/memory_probe.py).
 //
 // The shipped worker's stats() can only measure Pyodide's heap: onnxruntime-web keeps its
 // Emscripten module, hence its memory (the models' weights), in a closure with no public
