@@ -1,34 +1,45 @@
-"""Headless browser benchmark: ours vs MediaPipe Holistic for the web, plus native onnxruntime.
+"""Headless browser benchmark: ours against MediaPipe Tasks (the strongest peer, on the CPU),
+the legacy MediaPipe Holistic web solution and native onnxruntime, on the same frames.
 
     python -m build_scripts.measure.bench --frames DIR_OR_VIDEO [...] --model full --json out.json
 
 (run it with the test environment: ``./run py -m build_scripts.measure.bench ...``; see
 docs/benchmark.md.)
 
+- Systems, in two rows of comparable work (``SYSTEMS``):
+  holistic: ours (pose + hands + body-model lifter), MediaPipe Tasks HolisticLandmarker
+  (delegate CPU; pose + hands + a face mesh it cannot turn off), the legacy
+  @mediapipe/holistic with ``useCpuInference`` (CPU; also a face mesh), the same legacy
+  solution on its default WebGL path (a variant: without a GPU that is SwiftShader), and
+  native onnxruntime (ours in CPython); pose only: ours with hands and body model off,
+  MediaPipe Tasks PoseLandmarker (CPU), native onnxruntime pose only.
 - Frames are decoded once, here (PIL / PyAV, as the CLI does), turned into RGBA and written
-  as raw files the pages fetch: both browser systems get byte-identical pixels; the native
-  run gets the same arrays. ``--count N`` cycles the inputs to N frames.
-- One server on 127.0.0.1 serves three roots: /ours/ (our web build, built into the work
-  directory by build_scripts/bundle/web.py), /mediapipe/ (the files of the pinned npm package
-  @mediapipe/holistic, copied into the work directory, loaded through ``locateFile``) and
-  /bench/ (the page, build_scripts/measure/pages/bench.html and bench_page.js, and the
-  frames). No other origin is used; any request that leaves 127.0.0.1 is recorded in the JSON.
+  as raw files the pages fetch: every browser system gets byte-identical pixels; the native
+  runs get the same arrays. ``--count N`` cycles the inputs to N frames.
+- One server on 127.0.0.1 serves: /ours/ (our web build, built into the work directory by
+  build_scripts/bundle/web.py), /mediapipe/ (the pinned @mediapipe/holistic files, loaded
+  through ``locateFile``), /tasks-vision/ (the pinned @mediapipe/tasks-vision bundle and its
+  wasm folder), /tasks-models/ (.task bundles made from the legacy package's models by
+  tasks_bundles.py) and /bench/ (the page, build_scripts/measure/pages/bench.html and
+  bench_page.js, and the frames).
+- Nothing leaves the machine: Chromium resolves no host name (``--host-resolver-rules``), so a
+  request to another origin (MediaPipe Tasks posts telemetry to a Google endpoint) fails
+  before any connection; every such request is recorded in the JSON with the system that
+  made it. (Playwright's route() would also block them, but routing turns off the HTTP
+  cache, which the warm-start numbers rely on.)
 - Headless Chromium (Debian's /usr/bin/chromium through Playwright, fresh profile). Per
-  mode, each system runs in its own page; the frames are sent to the two pages
-  alternately (frame i to one, then frame i to the other, the order flipping every frame),
-  so load from other jobs on the machine hits both. Latency is send() -> result on the
-  page's main thread.
-- Video mode: tracking (the detector runs only when the track is lost), One Euro smoothing,
-  30 fps timestamps given to both. Image mode: ours with staticImageMode (detector every
-  frame); MediaPipe's JS solution has no static image mode, and its reset() restarts the
-  whole graph (tens of seconds here), so MediaPipe is not run in image mode.
+  mode, each browser system runs in its own page; frame i goes through every system in
+  turn, the order flipping every frame, so load from other jobs on the machine hits all of
+  them. Latency is send() -> result on the page's main thread.
+- Video mode: tracking, smoothing, 30 fps timestamps given to every system. Image mode:
+  ours with staticImageMode, MediaPipe Tasks with runningMode IMAGE (detector every frame);
+  the legacy solution has no static image mode, and its reset() restarts the whole graph
+  (tens of seconds here), so it is not run in image mode.
 - Cold start: a fresh browser context (empty HTTP cache), page load to first result. Warm
   start: a new page in the same context (HTTP cache and compiled-code caches warm).
-- Native: ``HolisticTracker`` (CPython + onnxruntime, same ONNX models, same options) on
-  the same frames: the floor a WASM build can approach.
 
 Writes JSON (``--json``), prints a table, optionally plots per-frame latency (``--plot
-x.png``, PIL).
+x.png``, PIL). The headline is ours / MediaPipe Tasks CPU, holistic and pose only.
 """
 from __future__ import annotations
 
@@ -46,8 +57,8 @@ from blazepose_holistic.contract import COMPLEXITIES
 from build_scripts.common import serve
 from build_scripts.common.chromium import CHROMIUM
 from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS
-from build_scripts.common.paths import MEDIAPIPE_PACKAGE, ROOT
-from build_scripts.measure import bench_stats
+from build_scripts.common.paths import MEDIAPIPE_PACKAGE, ROOT, WEB, sha256_file
+from build_scripts.measure import bench_stats, tasks_bundles
 from build_scripts.measure.common import FPS, PAGES, MeasureError, load_frames, report_header
 
 MEDIAPIPE_FILES = (
@@ -57,6 +68,58 @@ MEDIAPIPE_FILES = (
     "holistic_solution_wasm_bin.wasm", "holistic_solution_simd_wasm_bin.data",
     "pose_landmark_lite.tflite", "pose_landmark_full.tflite", "pose_landmark_heavy.tflite",
 )
+TASKS_PACKAGE = WEB / "node_modules" / "@mediapipe" / "tasks-vision"
+# forVisionTasks() picks the SIMD or the no-SIMD build by feature detection.
+TASKS_FILES = ("package.json", "vision_bundle.mjs", "wasm/vision_wasm_internal.js",
+               "wasm/vision_wasm_internal.wasm", "wasm/vision_wasm_nosimd_internal.js",
+               "wasm/vision_wasm_nosimd_internal.wasm")
+
+# Every system the bench knows. row: the systems compared with each other do comparable work
+# (holistic: pose + both hands; pose_only: the body alone); driver: which part of
+# bench_page.js runs it ("native": this process). Labels say what each one runs.
+SYSTEMS = {
+    "ours": {"row": "holistic", "driver": "ours",
+             "label": "ours, browser (Pyodide worker + onnxruntime-web WASM, 1 thread)"},
+    "tasks_holistic": {"row": "holistic", "driver": "tasks", "task": "holistic_landmarker",
+                       "label": "MediaPipe Tasks HolisticLandmarker, delegate CPU (XNNPACK "
+                                "wasm), main thread; includes its face mesh"},
+    "mediapipe_cpu": {"row": "holistic", "driver": "mediapipe", "useCpuInference": True,
+                      "label": "legacy @mediapipe/holistic, useCpuInference: true (models on "
+                               "the CPU in its wasm); includes its face mesh"},
+    "mediapipe_webgl": {"row": "holistic", "driver": "mediapipe", "useCpuInference": False,
+                        "label": "variant: legacy @mediapipe/holistic, default WebGL inference "
+                                 "(SwiftShader, a CPU emulation, on a machine without a GPU); "
+                                 "includes its face mesh"},
+    "native": {"row": "holistic", "driver": "native",
+               "label": "ours, native onnxruntime (CPython), the floor"},
+    "baseline": {"row": "holistic", "driver": "ours",
+                 "label": "another build of ours (--baseline), same options as ours"},
+    "ours_pose": {"row": "pose_only", "driver": "ours",
+                  "label": "ours, browser, hands and body model off"},
+    "tasks_pose": {"row": "pose_only", "driver": "tasks", "task": "pose_landmarker",
+                   "label": "MediaPipe Tasks PoseLandmarker, delegate CPU (XNNPACK wasm), "
+                            "main thread"},
+    "native_pose": {"row": "pose_only", "driver": "native",
+                    "label": "ours, native onnxruntime, hands and body model off"},
+}
+DEFAULT_SYSTEMS = ("ours", "tasks_holistic", "mediapipe_cpu", "mediapipe_webgl", "native",
+                   "ours_pose", "tasks_pose", "native_pose")
+# The legacy solution has no static image mode (see the module docstring).
+NO_IMAGE_MODE = {"mediapipe_cpu", "mediapipe_webgl"}
+# (numerator, denominator) of the latency and CPU-time ratios, per mode.
+RATIO_PAIRS = (("ours", "tasks_holistic"), ("ours_pose", "tasks_pose"),
+               ("ours", "mediapipe_cpu"), ("ours", "mediapipe_webgl"),
+               ("tasks_holistic", "mediapipe_cpu"), ("ours", "native"),
+               ("ours_pose", "native_pose"), ("tasks_pose", "native_pose"),
+               ("ours", "baseline"))
+# (system, reference) for landmark agreement; the reference's torso is the unit.
+AGREEMENT_PAIRS = (("ours", "tasks_holistic"), ("ours_pose", "tasks_pose"),
+                   ("ours", "mediapipe_cpu"), ("ours", "mediapipe_webgl"),
+                   ("tasks_holistic", "mediapipe_cpu"), ("mediapipe_webgl", "mediapipe_cpu"),
+                   ("ours", "native"), ("ours_pose", "native_pose"), ("ours", "baseline"))
+# Chromium resolves no host name, so a request to another origin fails before it leaves
+# the machine (IP literals are not used by any system here).
+BLOCK_OTHER_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 class BenchError(MeasureError):
@@ -103,6 +166,31 @@ def prepare_mediapipe(workdir: Path) -> Path:
     return out
 
 
+def prepare_tasks(workdir: Path, model: str) -> tuple:
+    """(/tasks-vision/ root, /tasks-models/ root, info): the pinned package's files and the
+    .task bundles (built once per content hash, tasks_bundles.py)."""
+    vision = workdir / "tasks-vision"
+    for name in TASKS_FILES:
+        src = TASKS_PACKAGE / name
+        if not src.is_file():
+            raise BenchError(f"{src} is missing: install the npm packages (./run web)")
+        copy_if_changed(src, vision / name)
+    try:
+        bundles = tasks_bundles.build(model)
+    except (tasks_bundles.BundleError, RuntimeError) as e:
+        raise BenchError(f"MediaPipe Tasks bundles: {e}") from e
+    models = workdir / "tasks-models"
+    for path in bundles.values():
+        copy_if_changed(path, models / path.name)
+    version = json.loads((TASKS_PACKAGE / "package.json").read_text())["version"]
+    info = {"package": f"@mediapipe/tasks-vision@{version}",
+            "bundles": {k: {"file": p.name, "bytes": p.stat().st_size,
+                            "sha256": sha256_file(p)} for k, p in bundles.items()},
+            "bundle_recipe": "build_scripts/measure/tasks_bundles.py: the models of "
+                             "@mediapipe/holistic with TFLite input-normalisation metadata"}
+    return vision, models, info
+
+
 def prepare_ours(workdir: Path, dist: Path | None) -> Path:
     if dist is not None:
         if not (dist / "blazepose-holistic.js").is_file():
@@ -143,7 +231,11 @@ class BrowserRun:
         # CPU time of every browser process (renderers with their workers, the GPU process
         # where SwiftShader runs MediaPipe's WebGL): a load-robust cost next to latency.
         self._cdp = self.browser.new_browser_cdp_session()
+        # Requests to other origins: what each system tried, and how it ended (never
+        # answered: see BLOCK_OTHER_HOSTS).
         self.external: list = []
+        self._external_by_request: dict = {}
+        self._page_tags: dict = {}
         self.console: list = []
         self.context = None
 
@@ -153,17 +245,41 @@ class BrowserRun:
         self.context = self.browser.new_context()
         self.context.set_default_timeout(self.args.timeout * 1000)
         self.context.on("request", self._on_request)
+        self.context.on("requestfailed", lambda r: self._outcome(r, "failed"))
+        self.context.on("response", lambda r: self._outcome(r.request, "answered",
+                                                            status=r.status))
         return self.context
 
+    @staticmethod
+    def is_local(url: str) -> bool:
+        return url.startswith(("http://127.0.0.1:", "data:", "blob:"))
+
     def _on_request(self, request) -> None:
-        url = request.url
-        if not (url.startswith("http://127.0.0.1:") or url.startswith("data:")
-                or url.startswith("blob:")):
-            self.external.append(url)
+        if self.is_local(request.url):
+            return
+        try:  # a worker's or a service worker's request may have no frame
+            tag = self._page_tags.get(request.frame.page, "?")
+        except Exception:  # noqa: BLE001 (playwright.Error, varies by version)
+            tag = "?"
+        entry = {"system": tag, "url": request.url, "method": request.method,
+                 "resource_type": request.resource_type, "outcome": "pending"}
+        self.external.append(entry)
+        self._external_by_request[request] = entry
+
+    def _outcome(self, request, outcome: str, status: int | None = None) -> None:
+        entry = self._external_by_request.get(request)
+        if entry is None:
+            return
+        entry["outcome"] = outcome
+        if status is not None:
+            entry["status"] = status
+        if outcome == "failed":
+            entry["failure"] = request.failure
 
     def open(self, system: str, mode: str, cfg: dict):
         page = self.context.new_page()
         tag = f"{system}/{mode}"
+        self._page_tags[page] = tag
         page.on("console", lambda m: self.console.append(f"{tag}: {m.text[:300]}")
                 if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: self.console.append(f"{tag}: pageerror {e}"))
@@ -222,14 +338,26 @@ def frame_loop(runners: dict, n: int, first: dict, progress: str) -> dict:
     return records
 
 
-def browser_config(args) -> dict:
-    return {
-        "modelComplexity": COMPLEXITIES.index(args.model),
-        "hands": args.hands == "on",
-        "bodyModel": {"on": True, "off": False, "auto": None}[args.body_model],
-        "threads": args.threads,
-        "backend": args.backend,
-    }
+def system_config(name: str, args, tasks_models: dict | None = None) -> dict:
+    """What the page (or the native tracker) of ``name`` runs with: the shared options plus
+    the system's own (ours_pose: hands and body model off; the legacy solution: CPU or
+    WebGL inference; MediaPipe Tasks: which .task bundle)."""
+    spec = SYSTEMS[name]
+    hands = args.hands == "on"
+    body = {"on": True, "off": False, "auto": None}[args.body_model]
+    if spec["row"] == "pose_only":
+        hands, body = False, False
+    cfg = {"driver": spec["driver"], "modelComplexity": COMPLEXITIES.index(args.model)}
+    if spec["driver"] in ("ours", "native"):
+        cfg.update(hands=hands, bodyModel=body, threads=args.threads)
+    if spec["driver"] == "ours":
+        cfg["backend"] = args.backend
+    if "useCpuInference" in spec:
+        cfg["useCpuInference"] = spec["useCpuInference"]
+    if "task" in spec:  # the bundle carries the pose model of --model
+        cfg["task"] = spec["task"].split("_")[0]
+        cfg["taskUrl"] = "../tasks-models/" + (tasks_models or {})[spec["task"]]["file"]
+    return cfg
 
 
 def summarise_run(records: list, warmup: int, with_stages: bool) -> dict:
@@ -245,6 +373,7 @@ def summarise_run(records: list, warmup: int, with_stages: bool) -> dict:
     if with_stages:
         run["detector_frames"] = detector
     run["pose_found_frames"] = sum(1 for r in records if r.get("pose"))
+    run["hands_found"] = sum(bool(r.get("left")) + bool(r.get("right")) for r in records)
     return run
 
 
@@ -262,11 +391,12 @@ class NativeSystem:
     """``HolisticTracker`` (CPython + onnxruntime, the same ONNX models and options) on the
     same RGBA arrays, in this process; ``cpu_ms`` is this process's CPU time."""
 
-    def __init__(self, args, unique: list, sequence: list):
+    def __init__(self, args, cfg: dict, unique: list, sequence: list):
         from blazepose_holistic.model_store import ModelStore
 
         self.args, self.unique, self.sequence = args, unique, sequence
-        body = {"on": True, "off": False}.get(args.body_model)
+        self.hands = cfg["hands"]
+        body = cfg["bodyModel"]
         self.body = ("lifter" in ModelStore().models) if body is None else body
         self.tracker = None
 
@@ -278,7 +408,7 @@ class NativeSystem:
         t0 = time.perf_counter()
         self.tracker = HolisticTracker(
             model_complexity=COMPLEXITIES.index(self.args.model), static_image_mode=(mode == "image"),
-            enable_hands=self.args.hands == "on", enable_body_model=self.body,
+            enable_hands=self.hands, enable_body_model=self.body,
             threads=self.args.threads)
         init_ms = (time.perf_counter() - t0) * 1e3
         first = self.frame(0)
@@ -304,52 +434,56 @@ class NativeSystem:
             self.tracker.close()
 
 
-def run_systems(args, base, browser_systems: list, native, modes: list, n: int,
-                report: dict) -> dict:
+def run_systems(args, base, systems: list, natives: dict, configs: dict, modes: list,
+                n: int, report: dict) -> dict:
     """Every mode: start each system (cold, then warm for later modes), then the frames
     through all of them, interleaved. Returns {mode: {system: [records]}}."""
     records: dict = {}
     run = None
+    browser_systems = [s for s in systems if s not in natives]
     if browser_systems:
         flags = CHROMIUM_FLAGS[:] if not args.browser_gpu else \
             [f for f in CHROMIUM_FLAGS if f != "--disable-gpu"]
-        flags += args.chromium_flag or []
+        flags += [BLOCK_OTHER_HOSTS] + (args.chromium_flag or [])
         run = BrowserRun(base, args, flags)
         report["machine"]["chromium"] = run.version
         report["config"]["chromium_flags"] = flags
-    cfg = browser_config(args)
     try:
         if run is not None:
             run.new_context()
-            if args.backend == "webgpu" and "ours" in browser_systems and not run.gpu_adapter():
+            ours_like = [s for s in browser_systems if SYSTEMS[s]["driver"] == "ours"]
+            if args.backend == "webgpu" and ours_like and not run.gpu_adapter():
                 report["notes"].append(
                     "backend webgpu: this browser has no WebGPU adapter (no GPU, or WebGPU "
                     "off in headless Chromium); ours was not run")
-                for s in ("ours", "baseline"):
-                    if s in browser_systems:
-                        report["systems"][s] = {"skipped": "no WebGPU adapter"}
-                browser_systems = [s for s in browser_systems if s not in ("ours", "baseline")]
+                for s in ours_like:
+                    report["systems"][s]["skipped"] = "no WebGPU adapter"
+                browser_systems = [s for s in browser_systems if s not in ours_like]
         cold_done = set()
         for m, mode in enumerate(modes):
+            if mode == "image":
+                for s in browser_systems:
+                    if s in NO_IMAGE_MODE:
+                        report["systems"][s]["image"] = {
+                            "skipped": "the legacy MediaPipe solution has no static image "
+                                       "mode; reset() restarts its whole graph (20-35 s a "
+                                       "frame here)"}
             mode_systems = [s for s in browser_systems
-                            if not (s == "mediapipe" and mode == "image")]
-            if mode == "image" and "mediapipe" in browser_systems:
-                report["systems"].setdefault("mediapipe", {})["image"] = {
-                    "skipped": "MediaPipe's JS solution has no static image mode; reset() "
-                               "restarts its whole graph (20-35 s a frame here)"}
+                            if not (mode == "image" and s in NO_IMAGE_MODE)]
             runners, first, pages = {}, {}, []
-            if native is not None:
-                first["native"], cold = native.start(mode)
-                entry = report["systems"].setdefault("native", {})
+            for s, native in natives.items():
+                first[s], cold = native.start(mode)
+                entry = report["systems"][s]
                 entry.setdefault("cold_start", cold)
-                entry.setdefault("info", {"threads": args.threads, "body_model": native.body})
-                runners["native"] = native.frame
+                entry.setdefault("info", {"threads": args.threads, "hands": native.hands,
+                                          "body_model": native.body})
+                runners[s] = native.frame
             for s in mode_systems:
                 log(f"{s}, {mode} mode: loading ({'warm' if s in cold_done else 'cold'} cache)")
-                page, start = run.open(s, mode, cfg)
+                page, start = run.open(s, mode, configs[s])
                 pages.append(page)
                 runners[s], first[s] = browser_frame(run, page), start["first"]
-                entry = report["systems"].setdefault(s, {})
+                entry = report["systems"][s]
                 key = "warm_start" if s in cold_done else "cold_start"
                 entry[key] = dict(start["cold"], options_mode=mode)
                 if start.get("info") is not None:
@@ -367,18 +501,22 @@ def run_systems(args, base, browser_systems: list, native, modes: list, n: int,
             if m == len(modes) - 1 and not args.no_warm:
                 # Warm start for browser systems that had no second page load yet.
                 for s in browser_systems:
-                    if "warm_start" in report["systems"].get(s, {}):
+                    if "warm_start" in report["systems"][s]:
                         continue
                     log(f"{s}: warm start ({modes[0]} mode options)")
-                    page, start = run.open(s, modes[0], cfg)
+                    page, start = run.open(s, modes[0], configs[s])
                     report["systems"][s]["warm_start"] = dict(start["cold"],
                                                               options_mode=modes[0])
                     page.close()
     finally:
-        if native is not None:
+        for native in natives.values():
             native.close()
         if run is not None:
-            report["external_requests"] = sorted(set(run.external))
+            # Let a request that was just sent report how it ended before the summary.
+            time.sleep(0.5)
+            report["external_requests"] = run.external
+            report["external_requests_answered"] = [
+                e for e in run.external if e["outcome"] == "answered"]
             report["browser_console"] = run.console[-50:]
             run.close()
     return records
@@ -397,18 +535,23 @@ def parse_args(argv=None):
                          "frame of each still, where tracking from the previous one differs)")
     ap.add_argument("--warmup", type=int, default=5,
                     help="frames left out of the latency statistics (default 5)")
-    ap.add_argument("--model", choices=COMPLEXITIES, default="full")
+    ap.add_argument("--model", choices=COMPLEXITIES, default="full",
+                    help="pose landmark model of every system (MediaPipe Tasks: the bundle "
+                         "is built with that model)")
     ap.add_argument("--hands", choices=("on", "off"), default="on",
-                    help="ours and native only: MediaPipe Holistic always runs its hands")
+                    help="ours and native in the holistic row (the MediaPipe peers always "
+                         "run their hands)")
     ap.add_argument("--body-model", choices=("auto", "on", "off"), default="auto",
-                    help="our lifter (MediaPipe has none); auto: on when the build has it")
+                    help="our lifter in the holistic row (MediaPipe has none); auto: on when "
+                         "the build has it")
     ap.add_argument("--threads", type=int, choices=(1, 2), default=1,
                     help="onnxruntime threads (2 serves the pages cross-origin isolated)")
     ap.add_argument("--backend", choices=("wasm", "webgpu"), default="wasm")
     ap.add_argument("--modes", default="video,image",
                     help="comma list of video (tracking) and image (detect every frame)")
-    ap.add_argument("--systems", default="ours,mediapipe,native",
-                    help="comma list of ours, mediapipe, native")
+    ap.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
+                    help="comma list of " + ", ".join(s for s in SYSTEMS if s != "baseline")
+                         + " ('mediapipe' means mediapipe_webgl, as before)")
     ap.add_argument("--json", type=Path, help="write the report here")
     ap.add_argument("--plot", type=Path, help="per-frame latency plot (PNG)")
     ap.add_argument("--workdir", type=Path, default=ROOT / "out" / "bench",
@@ -431,14 +574,31 @@ def parse_args(argv=None):
                     help="seconds for any one page step (default 900)")
     args = ap.parse_args(argv)
     args.modes = [m for m in args.modes.split(",") if m]
-    args.systems = [s for s in args.systems.split(",") if s]
+    args.systems = [{"mediapipe": "mediapipe_webgl"}.get(s, s)
+                    for s in args.systems.split(",") if s]
     for m in args.modes:
         if m not in ("video", "image"):
             ap.error(f"unknown mode {m!r}")
     for s in args.systems:
-        if s not in ("ours", "mediapipe", "native"):
+        if s not in SYSTEMS or s == "baseline":
             ap.error(f"unknown system {s!r}")
+    if args.baseline:
+        args.systems.append("baseline")
     return args
+
+
+def _ratios(report: dict, recs: dict, mode: str, warmup: int) -> dict:
+    med = {s: report["systems"][s][mode]["latency"].get("median_ms") for s in recs}
+    cpu = {s: (report["systems"][s][mode].get("cpu") or {}).get("mean_ms") for s in recs}
+    ratios = {}
+    for a, b in RATIO_PAIRS:
+        if med.get(a) and med.get(b):
+            ratios[f"{a}_over_{b}"] = round(med[a] / med[b], 4)
+            ratios[f"{a}_over_{b}_paired"] = bench_stats.paired_ratio(
+                [r["ms"] for r in recs[a]], [r["ms"] for r in recs[b]], warmup)
+        if cpu.get(a) and cpu.get(b):
+            ratios[f"cpu_{a}_over_{b}"] = round(cpu[a] / cpu[b], 4)
+    return ratios
 
 
 def bench(args) -> dict:
@@ -446,10 +606,12 @@ def bench(args) -> dict:
     report: dict = {
         **report_header("build_scripts.measure.bench"),
         "config": {"model": args.model, "hands": args.hands, "body_model": args.body_model,
-                   "repeat": args.repeat,
+                   "repeat": args.repeat, "systems": args.systems,
                    "threads": args.threads, "backend": args.backend, "modes": args.modes,
                    "warmup": args.warmup},
         "notes": [],
+        "rows": {row: [s for s in args.systems if SYSTEMS[s]["row"] == row]
+                 for row in ("holistic", "pose_only")},
         "systems": {},
     }
     unique, sequence, sources = load_frames(args.frames, args.count, args.repeat)
@@ -463,18 +625,34 @@ def bench(args) -> dict:
     sizes = [(unique[k].shape[1], unique[k].shape[0]) for k in sequence]
     log(f"{n} frames ({len(unique)} unique, {', '.join(report['frames']['sizes'])})")
 
-    browser_systems = [s for s in ("mediapipe", "ours") if s in args.systems]
-    if args.baseline:
-        browser_systems.append("baseline")
-    native = NativeSystem(args, unique, sequence) if "native" in args.systems else None
+    # Browser systems first, as before: the order only decides who goes first on frame 1.
+    systems = sorted(args.systems, key=lambda s: SYSTEMS[s]["driver"] == "native")
+    browser = [s for s in systems if SYSTEMS[s]["driver"] != "native"]
     server = base = None
-    if browser_systems:
-        workdir = args.workdir.resolve()
+    tasks_info = None
+    workdir = args.workdir.resolve()
+    if any(SYSTEMS[s]["driver"] == "tasks" for s in systems):
+        tasks_vision, tasks_models, tasks_info = prepare_tasks(workdir, args.model)
+    configs = {s: system_config(s, args, (tasks_info or {}).get("bundles")) for s in systems}
+    for s in systems:
+        report["systems"][s] = {"label": SYSTEMS[s]["label"], "row": SYSTEMS[s]["row"],
+                                "options": {k: v for k, v in configs[s].items()
+                                            if k not in ("driver", "taskUrl")}}
+        if SYSTEMS[s]["driver"] == "tasks":
+            report["systems"][s]["tasks"] = {
+                "package": tasks_info["package"],
+                "bundle": tasks_info["bundles"][SYSTEMS[s]["task"]],
+                "bundle_recipe": tasks_info["bundle_recipe"]}
+    natives = {s: NativeSystem(args, configs[s], unique, sequence)
+               for s in systems if SYSTEMS[s]["driver"] == "native"}
+    if browser:
         roots = {"/bench/": prepare_page(workdir)}
         write_frames(roots["/bench/"], unique, sequence, sources)
-        if "mediapipe" in browser_systems:
+        if any(SYSTEMS[s]["driver"] == "mediapipe" for s in browser):
             roots["/mediapipe/"] = prepare_mediapipe(workdir)
-        if "ours" in browser_systems:
+        if tasks_info is not None:
+            roots["/tasks-vision/"], roots["/tasks-models/"] = tasks_vision, tasks_models
+        if "ours" in browser or "ours_pose" in browser:
             roots["/ours/"] = prepare_ours(workdir, args.ours_dist)
         if args.baseline:
             roots["/baseline/"] = prepare_ours(workdir, args.baseline.resolve())
@@ -482,7 +660,7 @@ def bench(args) -> dict:
         base = base.rstrip("/")
         report["config"]["cross_origin_isolated"] = args.threads > 1
     try:
-        records = run_systems(args, base, browser_systems, native, args.modes, n, report)
+        records = run_systems(args, base, systems, natives, configs, args.modes, n, report)
     finally:
         if server is not None:
             server.shutdown()
@@ -490,7 +668,7 @@ def bench(args) -> dict:
     for mode, recs in records.items():
         for s, r in recs.items():
             report["systems"][s][mode] = summarise_run(r, args.warmup,
-                                                       s in ("ours", "baseline", "native"))
+                                                       SYSTEMS[s]["driver"] in ("ours", "native"))
     if args.landmarks:
         report["landmarks"] = {
             mode: {s: [{k: r.get(k) for k in ("pose", "left", "right")} for r in recs[s]]
@@ -501,30 +679,29 @@ def bench(args) -> dict:
     # the previous photo's ROI, which both systems then drop in their own way).
     keep = [args.repeat <= 1 or i == 0 or sequence[i] == sequence[i - 1]
             for i in range(len(sequence))]
-    # Ratios and agreement, per mode.
     report["ratios"], report["agreement"] = {}, {}
     for mode, recs in records.items():
-        med = {s: report["systems"][s][mode]["latency"].get("median_ms") for s in recs}
-        ratios = {}
-        for a, b in (("ours", "mediapipe"), ("ours", "native"), ("mediapipe", "native"),
-                     ("ours", "baseline")):
-            if med.get(a) and med.get(b):
-                ratios[f"{a}_over_{b}"] = round(med[a] / med[b], 4)
-                ratios[f"{a}_over_{b}_paired"] = bench_stats.paired_ratio(
-                    [r["ms"] for r in recs[a]], [r["ms"] for r in recs[b]], args.warmup)
-        cpu = {s: (report["systems"][s][mode].get("cpu") or {}).get("mean_ms") for s in recs}
-        for a, b in (("ours", "mediapipe"), ("ours", "native"), ("ours", "baseline")):
-            if cpu.get(a) and cpu.get(b):
-                ratios[f"cpu_{a}_over_{b}"] = round(cpu[a] / cpu[b], 4)
-        report["ratios"][mode] = ratios
-        pairs = {}
-        for a, b in (("ours", "mediapipe"), ("native", "mediapipe"), ("ours", "native"),
-                     ("ours", "baseline")):
-            if a in recs and b in recs:
-                pairs[f"{a}_vs_{b}"] = bench_stats.agreement(recs[b], recs[a], sizes, keep)
-        report["agreement"][mode] = pairs
+        report["ratios"][mode] = _ratios(report, recs, mode, args.warmup)
+        report["agreement"][mode] = {
+            f"{a}_vs_{b}": bench_stats.agreement(recs[b], recs[a], sizes, keep)
+            for a, b in AGREEMENT_PAIRS if a in recs and b in recs}
     video = report["ratios"].get("video", {})
-    report["ratio_ours_over_mediapipe"] = video.get("ours_over_mediapipe")
+    report["ratio_ours_over_tasks_cpu"] = {
+        "about": "the headline: ours / MediaPipe Tasks with delegate CPU, median per-frame "
+                 "latency, video mode, same frames in one run (holistic: HolisticLandmarker, "
+                 "which also runs a face mesh; pose_only: PoseLandmarker against ours with "
+                 "hands and body model off)",
+        "holistic": video.get("ours_over_tasks_holistic"),
+        "pose_only": video.get("ours_pose_over_tasks_pose"),
+        "holistic_cpu_time": video.get("cpu_ours_over_tasks_holistic"),
+        "pose_only_cpu_time": video.get("cpu_ours_pose_over_tasks_pose"),
+    }
+    report["legacy_ratios"] = {
+        "about": "against the legacy @mediapipe/holistic web solution: the earlier headline "
+                 "was ours / its default WebGL path, which without a GPU runs on SwiftShader",
+        "ours_over_mediapipe_webgl": video.get("ours_over_mediapipe_webgl"),
+        "ours_over_mediapipe_cpu": video.get("ours_over_mediapipe_cpu"),
+    }
     report["wall_seconds"] = round(time.time() - t_start, 1)
     return report
 

@@ -168,36 +168,61 @@ def _fmt(v, digits=1) -> str:
     return str(v)
 
 
+_ROW_TITLES = {"holistic": "holistic (pose + hands)", "pose_only": "pose only"}
+
+
+def _row_systems(report: dict) -> list:
+    """(row title, [system names]) in the report's row order; reports from before the rows
+    existed have one untitled row."""
+    rows = report.get("rows")
+    if not rows:
+        return [(None, list(report["systems"]))]
+    return [(_ROW_TITLES.get(r, r), names) for r, names in rows.items() if names]
+
+
 def table(report: dict) -> str:
     lines = []
-    head = (f"{'system':<10} {'mode':<6} {'median ms':>10} {'p90 ms':>9} {'max ms':>9} "
+    head = (f"{'system':<16} {'mode':<6} {'median ms':>10} {'p90 ms':>9} {'max ms':>9} "
             f"{'fps':>7} {'cpu ms':>8} {'cold s':>7} {'warm s':>7}")
-    lines.append(head)
-    lines.append("-" * len(head))
-    for name, sysrep in report["systems"].items():
-        if "skipped" in sysrep:
-            lines.append(f"{name:<10} skipped: {sysrep['skipped']}")
-            continue
-        cold = (sysrep.get("cold_start") or {}).get("cold_start_ms")
-        warm = (sysrep.get("warm_start") or {}).get("cold_start_ms")
-        for mode in ("video", "image"):
-            run = sysrep.get(mode)
-            if not run:
+    for title, names in _row_systems(report):
+        if title:
+            lines.append(f"== {title}")
+        lines.append(head)
+        lines.append("-" * len(head))
+        for name in names:
+            sysrep = report["systems"].get(name) or {}
+            if "skipped" in sysrep:
+                lines.append(f"{name:<16} skipped: {sysrep['skipped']}")
                 continue
-            if "skipped" in run:
-                lines.append(f"{name:<10} {mode:<6} skipped: {run['skipped']}")
-                continue
-            lat = run["latency"]
-            cpu = (run.get("cpu") or {}).get("mean_ms")
-            lines.append(
-                f"{name:<10} {mode:<6} {_fmt(lat.get('median_ms')):>10} {_fmt(lat.get('p90_ms')):>9} "
-                f"{_fmt(lat.get('max_ms')):>9} {_fmt(lat.get('fps'), 2):>7} {_fmt(cpu):>8} "
-                f"{_fmt(cold / 1e3 if cold else None, 2):>7} {_fmt(warm / 1e3 if warm else None, 2):>7}"
-            )
-            cold = warm = None  # once per system
-    lines.append("")
-    lines.append(f"ratio_ours_over_mediapipe (median per-frame latency, video mode): "
-                 f"{_fmt(report.get('ratio_ours_over_mediapipe'), 4)}")
+            cold = (sysrep.get("cold_start") or {}).get("cold_start_ms")
+            warm = (sysrep.get("warm_start") or {}).get("cold_start_ms")
+            for mode in ("video", "image"):
+                run = sysrep.get(mode)
+                if not run:
+                    continue
+                if "skipped" in run:
+                    lines.append(f"{name:<16} {mode:<6} skipped: {run['skipped']}")
+                    continue
+                lat = run["latency"]
+                cpu = (run.get("cpu") or {}).get("mean_ms")
+                lines.append(
+                    f"{name:<16} {mode:<6} {_fmt(lat.get('median_ms')):>10} "
+                    f"{_fmt(lat.get('p90_ms')):>9} {_fmt(lat.get('max_ms')):>9} "
+                    f"{_fmt(lat.get('fps'), 2):>7} {_fmt(cpu):>8} "
+                    f"{_fmt(cold / 1e3 if cold else None, 2):>7} "
+                    f"{_fmt(warm / 1e3 if warm else None, 2):>7}")
+                cold = warm = None  # once per system
+        lines.append("")
+    head_ratio = report.get("ratio_ours_over_tasks_cpu") or {}
+    lines.append("ratio_ours_over_tasks_cpu (median per-frame latency, video mode): holistic "
+                 f"{_fmt(head_ratio.get('holistic'), 4)}, pose only "
+                 f"{_fmt(head_ratio.get('pose_only'), 4)} (CPU time: "
+                 f"{_fmt(head_ratio.get('holistic_cpu_time'), 4)}, "
+                 f"{_fmt(head_ratio.get('pose_only_cpu_time'), 4)})")
+    legacy = report.get("legacy_ratios") or {}
+    lines.append("legacy @mediapipe/holistic: ours / its CPU path "
+                 f"{_fmt(legacy.get('ours_over_mediapipe_cpu'), 4)}, ours / its WebGL path "
+                 f"(SwiftShader here) {_fmt(legacy.get('ours_over_mediapipe_webgl'), 4)}")
     for mode, r in report.get("ratios", {}).items():
         parts = [f"{k} {_fmt(v, 4)}" for k, v in r.items()]
         lines.append(f"  {mode}: " + ", ".join(parts))
@@ -211,20 +236,30 @@ def table(report: dict) -> str:
                 f"{_fmt(h.get('p90'), 4)} (torso units; pose in both {c['both_pose']}/"
                 f"{c['frames']} frames, hands in both {c['both_hands']})"
             )
-    for name in ("ours", "baseline"):
+    for name in ("ours", "ours_pose", "baseline"):
         stages = (report["systems"].get(name) or {}).get("video", {}).get("stages")
         if not stages:
             continue
         lines.append(f"{name}, video mode, per-stage medians (ms): " + ", ".join(
             f"{k} {v['median_ms']:.1f}" + (f" ({v['frames']} fr)" if k == "detector" else "")
             for k, v in stages.items()))
+    external = report.get("external_requests") or []
+    by_system: dict = {}
+    for e in external:
+        by_system[e["system"]] = by_system.get(e["system"], 0) + 1
+    lines.append(f"requests to other origins: {len(external)} "
+                 f"({', '.join(f'{k} {v}' for k, v in sorted(by_system.items())) or 'none'}), "
+                 f"answered: {len(report.get('external_requests_answered') or [])}")
     for note in report.get("notes", []):
         lines.append("note: " + note)
     return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- the plot
-_COLOURS = {"ours": (31, 119, 180), "mediapipe": (214, 39, 40), "native": (44, 160, 44)}
+_COLOURS = {"ours": (31, 119, 180), "ours_pose": (23, 190, 207), "baseline": (127, 127, 127),
+            "tasks_holistic": (255, 127, 14), "tasks_pose": (188, 189, 34),
+            "mediapipe_cpu": (148, 103, 189), "mediapipe_webgl": (214, 39, 40),
+            "mediapipe": (214, 39, 40), "native": (44, 160, 44), "native_pose": (140, 86, 75)}
 
 
 def plot_png(report: dict, path: Path) -> None:
@@ -279,7 +314,13 @@ def plot_png(report: dict, path: Path) -> None:
 
 # --------------------------------------------------------------------------- markdown
 _NAMES = {"ours": "ours (browser)", "baseline": "ours, baseline build",
-          "mediapipe": "MediaPipe Holistic (web)", "native": "native onnxruntime"}
+          "ours_pose": "ours (browser), pose only",
+          "tasks_holistic": "MediaPipe Tasks HolisticLandmarker, CPU",
+          "tasks_pose": "MediaPipe Tasks PoseLandmarker, CPU",
+          "mediapipe_cpu": "legacy MediaPipe Holistic, CPU (useCpuInference)",
+          "mediapipe_webgl": "legacy MediaPipe Holistic, WebGL on SwiftShader (variant)",
+          "mediapipe": "MediaPipe Holistic (web)", "native": "native onnxruntime",
+          "native_pose": "native onnxruntime, pose only"}
 
 
 def _pct(fraction) -> str:
@@ -288,33 +329,48 @@ def _pct(fraction) -> str:
     return "<0.01%" if fraction < 1e-4 else f"{100 * fraction:.2f}%"
 
 
+def _markdown_rows(row: str, name: str, sysrep: dict) -> list:
+    label = _NAMES.get(name, name)
+    if "skipped" in sysrep:
+        return [f"| {row} | {label} | – | skipped: {sysrep['skipped']} | | | | | | |"]
+    out = []
+    for mode in ("video", "image"):
+        run = sysrep.get(mode)
+        if not run:
+            continue
+        if "skipped" in run:
+            out.append(f"| {row} | {label} | {mode} | not run (see below) | | | | | | |")
+            continue
+        lat, cpu = run["latency"], (run.get("cpu") or {})
+        cold = (sysrep.get("cold_start") or {}).get("cold_start_ms") if mode == "video" else None
+        warm = (sysrep.get("warm_start") or {}).get("cold_start_ms") if mode == "video" else None
+        out.append(
+            f"| {row} | {label} | {mode} | {lat['median_ms']:.0f} | "
+            f"{lat['p90_ms']:.0f} | {lat['max_ms']:.0f} | {lat['fps']:.2f} | "
+            f"{_fmt(cpu.get('mean_ms'), 0)} | {_fmt(cold / 1e3 if cold else None, 1)} | "
+            f"{_fmt(warm / 1e3 if warm else None, 1)} |")
+    return out
+
+
 def markdown(report: dict) -> str:
     """The report as the markdown tables of docs/benchmark.md."""
-    out = ["| system | mode | median ms | p90 ms | max ms | FPS | CPU ms/frame | cold start s "
-           "| warm start s |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for name, sysrep in report["systems"].items():
-        if "skipped" in sysrep:
-            out.append(f"| {_NAMES.get(name, name)} | – | skipped: {sysrep['skipped']} |")
-            continue
-        for mode in ("video", "image"):
-            run = sysrep.get(mode)
-            if not run:
-                continue
-            if "skipped" in run:
-                out.append(f"| {_NAMES.get(name, name)} | {mode} | not run (see below) "
-                           "| | | | | | |")
-                continue
-            lat, cpu = run["latency"], (run.get("cpu") or {})
-            cold = (sysrep.get("cold_start") or {}).get("cold_start_ms") if mode == "video" \
-                else None
-            warm = (sysrep.get("warm_start") or {}).get("cold_start_ms") if mode == "video" \
-                else None
-            out.append(
-                f"| {_NAMES.get(name, name)} | {mode} | {lat['median_ms']:.0f} | "
-                f"{lat['p90_ms']:.0f} | {lat['max_ms']:.0f} | {lat['fps']:.2f} | "
-                f"{_fmt(cpu.get('mean_ms'), 0)} | {_fmt(cold / 1e3 if cold else None, 1)} | "
-                f"{_fmt(warm / 1e3 if warm else None, 1)} |")
+    out = ["| row | system | mode | median ms | p90 ms | max ms | FPS | CPU ms/frame "
+           "| first result s (cold) | warm s |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for title, names in _row_systems(report):
+        for name in names:
+            out.extend(_markdown_rows(title or "", name, report["systems"].get(name) or {}))
     out.append("")
+    head = report.get("ratio_ours_over_tasks_cpu") or {}
+    if head:
+        out.append(f"- **ours / MediaPipe Tasks CPU** (median latency, video): holistic "
+                   f"{_fmt(head.get('holistic'), 3)}, pose only {_fmt(head.get('pose_only'), 3)}"
+                   f" (CPU time: {_fmt(head.get('holistic_cpu_time'), 3)}, "
+                   f"{_fmt(head.get('pose_only_cpu_time'), 3)})")
+    legacy = report.get("legacy_ratios") or {}
+    if legacy:
+        out.append(f"- legacy @mediapipe/holistic: ours / CPU path "
+                   f"{_fmt(legacy.get('ours_over_mediapipe_cpu'), 3)}, ours / WebGL path "
+                   f"(SwiftShader) {_fmt(legacy.get('ours_over_mediapipe_webgl'), 3)}")
     for mode, r in report.get("ratios", {}).items():
         if r:
             out.append(f"- ratios, {mode} mode: " + ", ".join(
@@ -329,7 +385,7 @@ def markdown(report: dict) -> str:
                 f"{_pct(b['p90'])} of the torso; hands median "
                 f"{_pct(h.get('median'))} / p90 {_pct(h.get('p90'))} (pose in both "
                 f"{c['both_pose']}/{c['frames']} frames, {c['both_hands']} hands in both)")
-    for name in ("ours", "baseline", "native"):
+    for name in ("ours", "ours_pose", "baseline", "native", "native_pose"):
         stages = (report["systems"].get(name) or {}).get("video", {}).get("stages")
         if stages:
             out.append(f"- {name}, video mode, per-stage medians (ms): " + ", ".join(

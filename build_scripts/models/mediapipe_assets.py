@@ -27,6 +27,11 @@ MODEL_SOURCES = {
     "hand_recrop": "/third_party/mediapipe/modules/holistic_landmark/hand_recrop.tflite",
     "hand_landmark_full": "/third_party/mediapipe/modules/hand_landmark/hand_landmark_full.tflite",
     "palm_detection_full": "/third_party/mediapipe/modules/palm_detection/palm_detection_full.tflite",
+    # Not converted: only the benchmark's MediaPipe Tasks peer uses them (its
+    # HolisticLandmarker always runs a face mesh; build_scripts/measure/tasks_bundles.py).
+    "face_detection_short_range":
+        "/third_party/mediapipe/modules/face_detection/face_detection_short_range.tflite",
+    "face_landmark": "/third_party/mediapipe/modules/face_landmark/face_landmark.tflite",
 }
 
 # The file packager writes a `loadPackage({"files": [{"filename": ..., "start": ..., "end": ...

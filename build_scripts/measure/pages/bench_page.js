@@ -1,7 +1,8 @@
 // The benchmark page's driver: build_scripts/measure/bench.py serves it under /bench/ with
-// bench.html (as index.html), which loads it, and drives it through Playwright. One page runs one system:
+// bench.html (as index.html), which loads it, and drives it through Playwright. One page runs one
+// system, with the driver and options bench.py puts in the URL:
 //
-//   /bench/index.html#{"system": "ours"|"mediapipe", "modelComplexity": 1, ...}
+//   /bench/index.html#{"system": "ours_pose", "driver": "ours"|"mediapipe"|"tasks", "modelComplexity": 1, ...}
 //
 // On load it fetches the first frame's pixels, then loads the system's script, creates the
 // tracker and processes that frame: `bench.start` resolves with the cold-start timeline
@@ -10,8 +11,9 @@
 // send -> result, on this (the main) thread, with performance.now().
 //
 // Frames are decoded once, in Python, and served as raw RGBA (frames/NNNN.rgba + index.json):
-// both systems see byte-identical pixels. MediaPipe gets them on a canvas (a documented
-// input type of its API); ours gets an ImageData (one of ours).
+// every system sees byte-identical pixels. The legacy MediaPipe solution gets them on a canvas
+// (a documented input type of its API); ours and MediaPipe Tasks get an ImageData (one of
+// theirs).
 
 const cfg = JSON.parse(decodeURIComponent(location.hash.slice(1) || "{}"));
 const bench = { cfg, notes: [], cold: null, info: null };
@@ -62,7 +64,7 @@ function visibility(list) {
   return list.map((p) => p.visibility);
 }
 
-// What bench.py compares, from either system's results (ours names its fields as MediaPipe
+// What bench.py compares, from any system's results (ours names its fields as MediaPipe
 // does); `stages`: ours' per-stage timings (MediaPipe reports none).
 function landmarks(r, stages) {
   return {
@@ -74,9 +76,12 @@ function landmarks(r, stages) {
   };
 }
 
-// ------------------------------------------------------------------------- MediaPipe
+// ------------------------------------------------------------------------- MediaPipe (legacy)
 // @mediapipe/holistic 0.5.1675471629, loaded from our own server (locateFile). Its graph
-// always runs the face mesh too (no option turns it off) and its inference runs on WebGL.
+// always runs the face mesh too (no option turns it off). Inference runs on WebGL by default
+// (SwiftShader on a machine without a GPU); cfg.useCpuInference sets its undocumented
+// `useCpuInference` option (a graph option of its InferenceCalculator, default true only on
+// iOS), which runs the models on the CPU in its wasm. Frames still enter through WebGL.
 const mediapipe = {
   async load() {
     await loadScript("../mediapipe/holistic.js");
@@ -98,6 +103,7 @@ const mediapipe = {
       minDetectionConfidence: 0.5,
       minTrackingConfidence: 0.5,
       selfieMode: false,
+      useCpuInference: !!cfg.useCpuInference,
     });
     this.last = null;
     h.onResults((r) => (this.last = r));
@@ -110,7 +116,7 @@ const mediapipe = {
     // the same 30 fps clock instead of wall time.
     this.inner = h.h && typeof h.h.send === "function" && h.h.send.length >= 2 ? h.h : null;
     if (!this.inner) bench.notes.push("MediaPipe: no timestamped send(); its smoothing used wall-clock time");
-    bench.info = { requested, cameraTimestamps: !!this.inner };
+    bench.info = { requested, cameraTimestamps: !!this.inner, useCpuInference: !!cfg.useCpuInference };
   },
   prepare(px) {
     const c = this.canvas;
@@ -132,6 +138,55 @@ const mediapipe = {
   },
   extract(r) {
     return landmarks(r, null);
+  },
+};
+
+// ------------------------------------------------------------------------- MediaPipe Tasks
+// @mediapipe/tasks-vision (pinned in web/package.json), loaded from our own server: its ESM
+// bundle, its wasm through FilesetResolver.forVisionTasks(local folder), and a .task bundle
+// that bench.py builds from the legacy package's models (tasks_bundles.py). delegate "CPU":
+// XNNPACK in its wasm. Its web runner always uploads the frame as a WebGL texture (SwiftShader
+// here), whatever the delegate. HolisticLandmarker always runs its face mesh too.
+const tasks = {
+  async load() {
+    this.vision = await import("../tasks-vision/vision_bundle.mjs");
+  },
+  async init() {
+    const { FilesetResolver, HolisticLandmarker, PoseLandmarker } = this.vision;
+    const fileset = await FilesetResolver.forVisionTasks(new URL("../tasks-vision/wasm", location.href).href);
+    const options = {
+      baseOptions: { modelAssetPath: cfg.taskUrl, delegate: "CPU" },
+      runningMode: cfg.mode === "image" ? "IMAGE" : "VIDEO",
+      minPoseDetectionConfidence: 0.5,
+      minPosePresenceConfidence: 0.5,
+    };
+    if (cfg.task === "holistic") {
+      Object.assign(options, { outputFaceBlendshapes: false, outputPoseSegmentationMasks: false });
+      this.landmarker = await HolisticLandmarker.createFromOptions(fileset, options);
+    } else {
+      Object.assign(options, { numPoses: 1, minTrackingConfidence: 0.5, outputSegmentationMasks: false });
+      this.landmarker = await PoseLandmarker.createFromOptions(fileset, options);
+    }
+    bench.info = { task: cfg.task, taskUrl: cfg.taskUrl, delegate: "CPU", runningMode: options.runningMode };
+  },
+  prepare(px) {
+    return new ImageData(px.data, px.width, px.height);
+  },
+  async process(image, timestampMs) {
+    if (cfg.mode === "image") return this.landmarker.detect(image);
+    return this.landmarker.detectForVideo(image, timestampMs);
+  },
+  extract(r) {
+    const first = (lists) => (lists && lists.length ? lists[0] : null);
+    if (!r) return landmarks(null, null);
+    if (cfg.task === "holistic") {
+      return landmarks({
+        poseLandmarks: first(r.poseLandmarks),
+        leftHandLandmarks: first(r.leftHandLandmarks),
+        rightHandLandmarks: first(r.rightHandLandmarks),
+      }, null);
+    }
+    return landmarks({ poseLandmarks: first(r.landmarks) }, null);
   },
 };
 
@@ -177,7 +232,7 @@ const ours = {
   },
 };
 
-const system = { mediapipe, ours, baseline: ours }[cfg.system];
+const system = { mediapipe, ours, tasks }[cfg.driver];
 
 // ------------------------------------------------------------------------- the runs
 async function frame(i) {
@@ -192,7 +247,7 @@ async function frame(i) {
 bench.frame = frame;
 
 bench.start = cfg.system === "none" ? Promise.resolve(null) : (async () => {
-  if (!system) throw new Error(`unknown system ${cfg.system}`);
+  if (!system) throw new Error(`unknown driver ${cfg.driver} for system ${cfg.system}`);
   index = await (await fetch("frames/index.json")).json();
   await pixels(0);
   const t0 = performance.now();
