@@ -306,6 +306,37 @@ def test_broken_models_are_named_at_start_up(app, alt_dir, dist):
     assert ours and theirs.strip(), got["corrupt"]
 
 
+def _damage(root, rel):
+    """Flip one byte in the middle of a runtime file (a stale or damaged deploy)."""
+    path = root / rel
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.unlink()  # a symlink into dist: replace it, never write through it
+    path.write_bytes(bytes(data))
+
+
+def test_damaged_runtime_files_are_named_at_start_up(app, alt_dir, dist):
+    """Pyodide's and onnxruntime-web's own files are checked against assets.json too, in
+    each of the three ways they load: a script (importScripts / import()), a fetched
+    .wasm, and a package's .data (XMLHttpRequest). Each fails create() with a LoadError
+    naming the file, not a loader's own obscure error."""
+    files = {"script": "pyodide/pyodide.asm.js", "module": "ort/ort-wasm-simd-threaded.mjs",
+             "wasm": "ort/ort-wasm-simd-threaded.wasm", "data": "pyodide/numpy.data"}
+    bases = [_variant(alt_dir, dist, f"damaged-{kind}", lambda root, rel=rel: _damage(root, rel))
+             for kind, rel in files.items()]
+    errors = app.page.evaluate("""async (bases) => {
+        const out = [];
+        for (const baseUrl of bases) {
+            try { const t = await BlazePoseHolistic.create({baseUrl}); await t.close(); out.push(null); }
+            catch (e) { out.push({name: e.name, message: e.message}); }
+        }
+        return out;
+    }""", bases)
+    for (kind, rel), e in zip(files.items(), errors):
+        assert e and e["name"] == "LoadError", (kind, e)
+        assert rel in e["message"] and "checksum" in e["message"], (kind, e["message"])
+
+
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; worker-src 'self'; "
        "connect-src 'self'; style-src 'self' 'unsafe-inline'")
 

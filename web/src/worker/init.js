@@ -1,20 +1,34 @@
-// Start-up: the bundle's assets.json and model manifest, the options' models, then two
-// branches in parallel (boot.js: Pyodide, numpy, our wheel; sessions.js: model downloads,
+// Start-up: the bundle's assets.json and model manifest, the options' models, the runtime's
+// own files checked against assets.json (integrity.js), then two branches in parallel
+// (boot.js: Pyodide, numpy, our wheel; sessions.js: model downloads,
 // checks and sessions), then the Python pipeline. Resolves with the tracker state the
 // other modules use and the info the page gets (tracker.info).
 import { namedError } from "../errors.js";
 import { bootPython, checkEval, importPyodide, pyodideIndex } from "./boot.js";
 import { fetchJson } from "./download.js";
 import { FrameReader } from "./frames.js";
+import { Integrity } from "./integrity.js";
 import { MaskRenderer } from "./mask.js";
 import { ProgressTracker } from "./progress.js";
 import { PyBridge } from "./pybridge.js";
 import { modelsFor } from "../generated/contract.js";
-import { chooseBackend, loadOrt, loadSessions, ortFiles } from "./sessions.js";
+import { chooseBackend, loadOrt, loadSessions, ortFiles, ortScripts } from "./sessions.js";
 
 const PYODIDE_FILES = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.asm.data", "packages.json", "numpy.js", "numpy.data"];
 
 export async function init(msg) {
+  const guard = { integrity: null };
+  try {
+    return await load(msg, guard);
+  } catch (e) {
+    // A loader fed a damaged file fails with its own, vaguer error: name the file instead.
+    throw (guard.integrity && guard.integrity.failure()) || e;
+  } finally {
+    if (guard.integrity) guard.integrity.uninstall();
+  }
+}
+
+async function load(msg, guard) {
   const t0 = performance.now();
   if (!msg.indexURL) checkEval();
   const o = msg.options;
@@ -44,6 +58,16 @@ export async function init(msg) {
     ...models.map((m) => manifest.models[m] && "models/" + manifest.models[m].file).filter(Boolean),
   ]);
 
+  // Pyodide's and onnxruntime-web's files (ours, models and wheel, are checked where they
+  // are loaded); scripts before they run, the rest as the loaders fetch them.
+  const runtimeDirs = [new URL("pyodide/", base).href, new URL("ort/", base).href];
+  const integrity = (guard.integrity = new Integrity((url) =>
+    runtimeDirs.some((dir) => url.startsWith(dir)) ? progress.expectedSha256(url) : undefined));
+  await integrity.verifyScripts([
+    index + "pyodide.js", index + "pyodide.asm.js", index + "numpy.js",
+    ...ortScripts(backend).map((f) => new URL(f, base).href),
+  ]);
+  integrity.install();
   importPyodide(index);
   const { ort, numThreads, sessionOptions } = loadOrt(new URL("ort/", base).href, backend, msg.numThreads, notes);
 
@@ -58,7 +82,10 @@ export async function init(msg) {
     return r;
   });
   // Do not leave one branch's rejection unobserved while awaiting the other.
-  const [{ py, bridgeModule }, sessions] = await Promise.all([python, sessionsP]);
+  const [{ py, bridgeModule }, sessions] = await Promise.race([
+    Promise.all([python, sessionsP]),
+    integrity.failed,
+  ]);
 
   progress.stage("pipeline");
   let bridge;
@@ -94,6 +121,7 @@ export async function init(msg) {
     loadTimings,
   };
   progress.stage("ready");
+  integrity.uninstall(); // before progress: it wraps progress's wrappers
   progress.uninstall();
   return { state, info };
 }

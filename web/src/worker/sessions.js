@@ -26,12 +26,21 @@ export function ortFiles(backend) {
     : ["ort/ort-wasm-simd-threaded.mjs", "ort/ort-wasm-simd-threaded.wasm"];
 }
 
+/** The scripts this backend runs: the classic bundle and the module it imports. */
+export function ortScripts(backend) {
+  return [`ort/${ortBundle(backend)}`, ...ortFiles(backend).filter((f) => f.endsWith(".mjs"))];
+}
+
+function ortBundle(backend) {
+  return backend === "webgpu" ? "ort.webgpu.min.js" : "ort.wasm.min.js";
+}
+
 /**
  * Loads the backend's onnxruntime-web bundle (a classic script) and configures it; returns
  * {ort, numThreads, sessionOptions}. Threads need a cross-origin isolated page.
  */
 export function loadOrt(ortBase, backend, requestedThreads, notes) {
-  const script = ortBase + (backend === "webgpu" ? "ort.webgpu.min.js" : "ort.wasm.min.js");
+  const script = ortBase + ortBundle(backend);
   try {
     self.importScripts(script);
   } catch (e) {
