@@ -183,7 +183,8 @@ def test_long_run_memory_is_bounded(app, clip):
     before, after = out["before"], out["after"]
     growth = after["wasmMemoryBytes"] - before["wasmMemoryBytes"]
     print(f"\nmemory over {MEMORY_FRAMES - 30} frames: wasm {before['wasmMemoryBytes'] / 2**20:.0f} -> "
-          f"{after['wasmMemoryBytes'] / 2**20:.0f} MiB, Python objects {before['pythonObjects']} -> "
+          f"{after['wasmMemoryBytes'] / 2**20:.0f} MiB (Pyodide's {after['pyodideHeapBytes'] / 2**20:.0f}), "
+          f"Python objects {before['pythonObjects']} -> "
           f"{after['pythonObjects']}, live proxies {after['liveProxies']}, "
           f"mean {out['meanMs']:.0f} ms a frame")
     assert after["frames"] - before["frames"] == MEMORY_FRAMES - 30
