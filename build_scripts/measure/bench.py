@@ -156,25 +156,24 @@ def copy_if_changed(src: Path, dst: Path) -> None:
     shutil.copy2(src, dst)
 
 
-def prepare_mediapipe(workdir: Path) -> Path:
-    out = workdir / "mediapipe"
-    for name in MEDIAPIPE_FILES:
-        src = MEDIAPIPE_PACKAGE / name
+def copy_package_files(package: Path, names, out: Path) -> Path:
+    """The named files of an installed npm package, copied into ``out`` (served from there)."""
+    for name in names:
+        src = package / name
         if not src.is_file():
             raise BenchError(f"{src} is missing: install the npm packages (./run web)")
         copy_if_changed(src, out / name)
     return out
 
 
+def prepare_mediapipe(workdir: Path) -> Path:
+    return copy_package_files(MEDIAPIPE_PACKAGE, MEDIAPIPE_FILES, workdir / "mediapipe")
+
+
 def prepare_tasks(workdir: Path, model: str) -> tuple:
     """(/tasks-vision/ root, /tasks-models/ root, info): the pinned package's files and the
     .task bundles (built once per content hash, tasks_bundles.py)."""
-    vision = workdir / "tasks-vision"
-    for name in TASKS_FILES:
-        src = TASKS_PACKAGE / name
-        if not src.is_file():
-            raise BenchError(f"{src} is missing: install the npm packages (./run web)")
-        copy_if_changed(src, vision / name)
+    vision = copy_package_files(TASKS_PACKAGE, TASKS_FILES, workdir / "tasks-vision")
     try:
         bundles = tasks_bundles.build(model)
     except (tasks_bundles.BundleError, RuntimeError) as e:
