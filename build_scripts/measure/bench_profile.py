@@ -46,13 +46,14 @@ W, H = 1280, 720
 
 
 @contextlib.contextmanager
-def _profile_page(root: Path, mounts: dict, page_path: str):
+def profile_page(root: Path, mounts: dict, page_path: str, isolate: bool = False):
     """pages/``page_path`` in a fresh headless Chromium, ``root`` and ``mounts`` served
-    beside it; yields (page, cpu), cpu() being the CPU seconds all browser processes have
-    used so far (Chrome DevTools SystemInfo.getProcessInfo)."""
+    beside it (cross-origin isolated if ``isolate``: WASM threads, 5 us timers); yields
+    (page, cpu), cpu() being the CPU seconds all browser processes have used so far
+    (Chrome DevTools SystemInfo.getProcessInfo)."""
     from playwright.sync_api import sync_playwright
 
-    with serve.serving(root, mounts={**mounts, "/pages/": PAGES}) as base, \
+    with serve.serving(root, isolate=isolate, mounts={**mounts, "/pages/": PAGES}) as base, \
             sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         cdp = browser.new_browser_cdp_session()
@@ -102,7 +103,7 @@ def cmd_models(args) -> int:
     frame = (np.arange(W * H * 4) * 7 % 256).astype(np.uint8).reshape(H, W, 4)
     rows = []
     page_path = f"profile_models.html?w={W}&h={H}"  # the page's frame: the same as ``frame``
-    with _profile_page(work, {"/ort/": ORT_DIST}, page_path) as (page, cpu):
+    with profile_page(work, {"/ort/": ORT_DIST}, page_path) as (page, cpu):
         jobs = []
         for label, path, batch in variants:
             for level in levels:
@@ -213,7 +214,7 @@ def cmd_python(args) -> int:
     work = Path(tempfile.mkdtemp(prefix="bph-profile-"))
     rec = record_trace(args, work)
     mounts = {"/pyodide/": dist / "pyodide", "/python/": dist / "python", "/work/": work}
-    with _profile_page(work, mounts, "profile_python.html") as (page, cpu):
+    with profile_page(work, mounts, "profile_python.html") as (page, cpu):
         page.evaluate("(w) => boot(w)", wheel)
         page.evaluate("() => replay(1)")  # warm-up
         c0 = cpu()

@@ -1,18 +1,24 @@
-// bench_profile.py `models`: onnxruntime-web sessions timed run by run. The frame's size
-// comes in the query (?w=&h=), so that bench_profile.py alone defines it; the frame and the
-// crop matrix are the same as the native runs' there.
+// bench_profile.py `models` and op_profile.py: onnxruntime-web sessions timed run by run.
+// The frame's size and the thread count come in the query (?w=&h=&threads=), so that the
+// Python side alone defines them; the frame and the crop matrix are the same as the native
+// runs' there.
 const query = new URLSearchParams(location.search);
 const W = Number(query.get("w"));
 const H = Number(query.get("h"));
+const THREADS = Number(query.get("threads") || 1);
 const sessions = {};
 const img = new Uint8Array(W * H * 4);
 for (let i = 0; i < img.length; i++) img[i] = (i * 7) & 255;
 window.create = async (key, url, opts) => {
   ort.env.wasm.wasmPaths = new URL("/ort/", location.href).href;
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = THREADS;
   sessions[key] = await ort.InferenceSession.create(url, {executionProviders: ["wasm"],
-    graphOptimizationLevel: opts.level || "all"});
+    graphOptimizationLevel: opts.level || "all", enableProfiling: !!opts.profile,
+    ...(opts.session || {})});
 };
+// onnxruntime-web prints a profiled session's events to the console (a JSON array, one
+// event a line) when profiling ends; the caller collects them there.
+window.endProfiling = (key) => sessions[key].endProfiling();
 window.run = async (key, batch, n) => {
   const s = sessions[key];
   const m = new Float32Array(batch * 6);
