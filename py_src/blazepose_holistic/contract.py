@@ -56,6 +56,11 @@ class Options:
     static_image_mode: bool = _field(
         False, "staticImageMode", "detect on every frame, no tracking, no smoothing")
     enable_hands: bool = _field(True, "enableHands", "run the hand stage")
+    enable_hand_recovery: bool = _field(
+        False, "enableHandRecovery",
+        "when the pose-seeded hand is not found at a visible wrist, look for it with the palm "
+        "detector around that wrist, and keep tracking a hand from its own landmarks while "
+        "it stays at the pose's wrist (needs enable_hands; adds the palm detector model)")
     enable_body_model: bool = _field(True, "enableBodyModel", "run the lifter")
     smooth_body_model: bool = _field(
         True, "smoothBodyModel", "One Euro (on the rotation manifold) for joint rotations")
@@ -89,6 +94,8 @@ class Options:
         names = [POSE_DETECTOR, self.pose_landmark_model]
         if self.enable_hands:
             names += [HAND_RECROP, HAND_LANDMARK]
+            if self.enable_hand_recovery:
+                names.append(PALM_DETECTOR)
         if self.enable_body_model:
             names.append(LIFTER)
         return names
@@ -133,6 +140,7 @@ OPTION_NAMES = tuple(s.name for s in OPTION_SPECS)
 POSE_DETECTOR = "pose_detector"
 HAND_RECROP = "hand_recrop"
 HAND_LANDMARK = "hand_landmark_full"
+PALM_DETECTOR = "palm_detection_full"
 LIFTER = "lifter"
 
 
@@ -172,6 +180,8 @@ MODEL_SPECS = {
     HAND_LANDMARK: ModelSpec("hand_landmark_full", 224, (0.0, 1.0), "replicate",  # hand_landmark_cpu
                              ("landmarks", "hand_flag", "handedness", "world_landmarks"),
                              batch=True),
+    PALM_DETECTOR: ModelSpec("palm_detection_full", 192, (0.0, 1.0), "zero",  # palm_detection_cpu
+                             ("boxes", "scores"), batch=True),
 }
 
 
@@ -196,7 +206,8 @@ def check_manifest_entry(name: str, entry: dict) -> None:
 
 
 # The options that decide which models are needed; every other option is model-free.
-MODEL_OPTIONS = ("model_complexity", "enable_segmentation", "enable_hands", "enable_body_model")
+MODEL_OPTIONS = ("model_complexity", "enable_segmentation", "enable_hands",
+                 "enable_hand_recovery", "enable_body_model")
 
 
 def model_choices() -> list:

@@ -1,4 +1,4 @@
-"""Pose detector output decoding, weighted NMS and the detection -> ROI step.
+"""SSD detector output decoding, weighted NMS and the pose detection -> ROI step.
 
 Sources: mediapipe/calculators/tensor/tensors_to_detections_calculator.cc,
 mediapipe/calculators/util/non_max_suppression_calculator.cc,
@@ -9,24 +9,38 @@ against the graphs compiled into @mediapipe/holistic 0.5.1675471629.
 Boxes are [xmin, ymin, xmax, ymax] and keypoints (x, y), normalised to the detector input
 (the letterboxed 224x224 square) until ``roi.remove_letterbox`` maps them to the image.
 Keypoints: 0 mid-hip, 1 full-body size/rotation point, 2 mid-shoulder, 3 upper-body
-size/rotation point.
+size/rotation point. Decoding and NMS are shared with the palm detector (``palm.py``),
+which passes its own ``SsdDecoding``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from . import roi
 from .contract import POSE_DETECTOR, input_size
 
-# pose_detection_cpu.pbtxt, TensorsToDetectionsCalculator options.
-NUM_COORDS = 12
+
+class SsdDecoding(NamedTuple):
+    """The TensorsToDetectionsCalculatorOptions that differ between our detectors. Both put
+    the box first (box_coord_offset 0), keypoints after it (keypoint_coord_offset 4, x
+    before y), and scale x, y, w and h by the input size."""
+
+    num_keypoints: int
+    input_scale: float
+
+    @property
+    def num_coords(self) -> int:
+        return KEYPOINT_COORD_OFFSET + 2 * self.num_keypoints
+
+
 KEYPOINT_COORD_OFFSET = 4
-NUM_KEYPOINTS = 4
-# x_scale = y_scale = w_scale = h_scale: the detector input size.
-INPUT_SCALE = float(input_size(POSE_DETECTOR))
+# pose_detection_cpu.pbtxt, TensorsToDetectionsCalculator options.
+POSE_DECODING = SsdDecoding(num_keypoints=4, input_scale=float(input_size(POSE_DETECTOR)))
+NUM_COORDS = POSE_DECODING.num_coords
 SCORE_CLIPPING_THRESH = 100.0
 # 0.5 in MediaPipe 0.8.x and in the @mediapipe/holistic build; later standalone pose
 # graphs lowered it, which does not apply to the holistic pipeline we reproduce.
@@ -55,23 +69,25 @@ class Detection:
         }
 
 
-def decode_boxes(raw_boxes, anchors):
+def decode_boxes(raw_boxes, anchors, decoding: SsdDecoding = POSE_DECODING):
     """Regressed offsets -> boxes and keypoints (TensorsToDetectionsCalculator::DecodeBoxes).
 
-    raw_boxes: (N, 12) or (1, N, 12), each row [dx, dy, w, h, kx0, ky0, ... kx3, ky3] in
-    input pixels relative to the anchor centre (reverse_output_order: x before y).
+    raw_boxes: (N, C) or (1, N, C), C = ``decoding.num_coords`` (12 for the pose detector),
+    each row [dx, dy, w, h, kx0, ky0, ...] in input pixels relative to the anchor centre
+    (reverse_output_order: x before y).
     anchors: (N, 4) [x_center, y_center, w, h] from ``anchors.ssd_anchors``.
-    Returns boxes (N, 4) [xmin, ymin, xmax, ymax] and keypoints (N, 4, 2), float64.
+    Returns boxes (N, 4) [xmin, ymin, xmax, ymax] and keypoints (N, K, 2), float64.
     """
-    raw = np.asarray(raw_boxes, dtype=np.float64).reshape(-1, NUM_COORDS)
+    raw = np.asarray(raw_boxes, dtype=np.float64).reshape(-1, decoding.num_coords)
+    scale = decoding.input_scale
     anchors = np.asarray(anchors, dtype=np.float64)
     anchor_xy = anchors[:, None, 0:2]
     anchor_wh = anchors[:, None, 2:4]
-    centre = raw[:, None, 0:2] / INPUT_SCALE * anchor_wh + anchor_xy
-    size = raw[:, None, 2:4] / INPUT_SCALE * anchor_wh
+    centre = raw[:, None, 0:2] / scale * anchor_wh + anchor_xy
+    size = raw[:, None, 2:4] / scale * anchor_wh
     boxes = np.concatenate([centre - size / 2.0, centre + size / 2.0], axis=-1)[:, 0]
-    kp_raw = raw[:, KEYPOINT_COORD_OFFSET:].reshape(-1, NUM_KEYPOINTS, 2)
-    keypoints = kp_raw / INPUT_SCALE * anchor_wh + anchor_xy
+    kp_raw = raw[:, KEYPOINT_COORD_OFFSET:].reshape(-1, decoding.num_keypoints, 2)
+    keypoints = kp_raw / scale * anchor_wh + anchor_xy
     return boxes, keypoints
 
 
@@ -83,14 +99,15 @@ def decode_scores(raw_scores):
     return 1.0 / (1.0 + np.exp(-logits))
 
 
-def decode_detections(raw_boxes, raw_scores, anchors, min_score=MIN_SCORE_THRESH):
+def decode_detections(raw_boxes, raw_scores, anchors, min_score=MIN_SCORE_THRESH,
+                      decoding: SsdDecoding = POSE_DECODING):
     """Decode and keep the candidates TensorsToDetectionsCalculator would emit.
 
     Drops boxes scoring below ``min_score``, boxes with a negative or NaN size, and
     candidates with a non-finite box or keypoint (they would turn into a NaN ROI),
-    keeping anchor order. Returns boxes (M, 4), keypoints (M, 4, 2), scores (M,).
+    keeping anchor order. Returns boxes (M, 4), keypoints (M, K, 2), scores (M,).
     """
-    boxes, keypoints = decode_boxes(raw_boxes, anchors)
+    boxes, keypoints = decode_boxes(raw_boxes, anchors, decoding)
     scores = decode_scores(raw_scores)
     width = boxes[:, 2] - boxes[:, 0]
     height = boxes[:, 3] - boxes[:, 1]

@@ -20,6 +20,8 @@ The graph, after MediaPipe's holistic_landmark_cpu.pbtxt:
     pose_landmark(ROI) -> decode, heatmap refine, project, flag    (pose_landmark_by_roi)
     smoothing (video mode) -> next ROI from auxiliary landmarks    (pose_landmark_filtering)
     hands: ROI from pose -> hand_recrop -> tracking choice -> hand_landmark  (holistic hands)
+    [enable_hand_recovery] a missed hand: last frame's landmarks, or the palm detector
+        around the wrist -> hand_landmark; kept if it agrees with the pose (hand_recovery)
     lifter: 75 world points -> body-model parameters               (the paper, section 4)
 """
 from __future__ import annotations
@@ -29,11 +31,12 @@ from typing import Generator
 
 import numpy as np
 
-from . import anchors, detection, hands, pose_landmarks, roi, segmentation
+from . import anchors, detection, hand_recovery, hands, palm, pose_landmarks, roi, segmentation
 from .contract import (
     HAND_LANDMARK,
     HAND_RECROP,
     LIFTER,
+    PALM_DETECTOR,
     POSE_DETECTOR,
     Options,
     PipelineError,
@@ -63,6 +66,8 @@ class Inference:
 class _HandTrack:
     landmarks: np.ndarray = field(default_factory=lambda: np.zeros((2, 21, 3)))
     present: np.ndarray = field(default_factory=lambda: np.zeros(2, bool))
+    # Frames each side waits before its next palm search (hand_recovery.SEARCH_INTERVAL).
+    search_wait: np.ndarray = field(default_factory=lambda: np.zeros(2, int))
 
 
 def _f32(a) -> np.ndarray:
@@ -91,6 +96,7 @@ class HolisticPipeline:
             if missing:
                 raise PipelineError(f"the options need model(s) not loaded: {', '.join(missing)}")
         self._anchors = anchors.ssd_anchors()
+        self._palm_anchors = palm.anchors() if self.options.enable_hand_recovery else None
         self.reset()
 
     def reset(self) -> None:
@@ -231,43 +237,98 @@ class HolisticPipeline:
         # the pose into the person's own sides, so seeding from it names hands correctly.
         rects, valid = hands.hand_rois_from_pose(pose_lm, size)
         track = self._hands
+        found: dict = {}  # side -> (image landmarks (21, 3), world (21, 3), rect (5,))
+        used_track = np.zeros(2, bool)
         idx = np.flatnonzero(valid)
-        if len(idx) == 0:
-            self._hands = _HandTrack()
-            return
-        matrix = roi.crop_matrix(rects[idx], size, (input_size(HAND_RECROP),) * 2)
-        out = yield Inference(HAND_RECROP, {"matrix": _f32(matrix)}, "hand_recrop")
-        points = hands.decode_recrop(np.asarray(out["recrop"]).reshape(len(idx), 4))
-        recrop_rects = hands.recrop_to_rect(points, rects[idx], size)
-        has_prev = track.present[idx] if tracking else np.zeros(len(idx), bool)
-        hand_rects, _kept = hands.choose_tracking_rect(
-            track.landmarks[idx], has_prev, recrop_rects, size
-        )
+        if len(idx):
+            matrix = roi.crop_matrix(rects[idx], size, (input_size(HAND_RECROP),) * 2)
+            out = yield Inference(HAND_RECROP, {"matrix": _f32(matrix)}, "hand_recrop")
+            points = hands.decode_recrop(np.asarray(out["recrop"]).reshape(len(idx), 4))
+            recrop_rects = hands.recrop_to_rect(points, rects[idx], size)
+            has_prev = track.present[idx] if tracking else np.zeros(len(idx), bool)
+            hand_rects, kept = hands.choose_tracking_rect(
+                track.landmarks[idx], has_prev, recrop_rects, size
+            )
+            used_track[idx] = kept
+            hits = yield from self._hand_landmarks(size, hand_rects, "hand_landmarks")
+            found.update({int(idx[k]): hit for k, hit in hits.items()})
+        new = _HandTrack()
+        if self.options.enable_hand_recovery:
+            new.search_wait = np.maximum(track.search_wait - 1, 0)
+            yield from self._recover_hands(size, pose_lm, track, found, used_track, tracking,
+                                           new.search_wait)
+        for side, (image_lm, world, rect) in found.items():
+            if self.options.mirrored:
+                world = world * _REFLECT_X[:3]  # as the pose's world landmarks (see process)
+            world = hands.attach_to_pose_wrist(world, pose_world[hands.POSE_WRISTS[side], :3])
+            new.present[side] = True
+            new.landmarks[side] = image_lm
+            name = "left" if side == hands.LEFT else "right"
+            setattr(result, f"{name}_hand_landmarks", image_lm)
+            setattr(result, f"{name}_hand_world_landmarks", world)
+            setattr(result, f"{name}_hand_roi", rect)
+        self._hands = new
+
+    def _hand_landmarks(self, size, hand_rects, stage: str):
+        """Run the hand landmark model in ``hand_rects`` (N, 5); {k: (image landmarks,
+        world landmarks in camera axes, rect)} for the crops whose hand flag passes."""
+        n = len(hand_rects)
         matrix = roi.crop_matrix(hand_rects, size, (input_size(HAND_LANDMARK),) * 2)
-        out = yield Inference(HAND_LANDMARK, {"matrix": _f32(matrix)}, "hand_landmarks")
-        present = hands.hand_present(np.asarray(out["hand_flag"]).reshape(len(idx)))
-        crop_lm = hands.decode_hand_landmarks(np.asarray(out["landmarks"]).reshape(len(idx), 63))
+        out = yield Inference(HAND_LANDMARK, {"matrix": _f32(matrix)}, stage)
+        present = hands.hand_present(np.asarray(out["hand_flag"]).reshape(n))
+        crop_lm = hands.decode_hand_landmarks(np.asarray(out["landmarks"]).reshape(n, 63))
         image_lm = roi.project_landmarks(crop_lm, hand_rects, size)
         world = roi.rotate_world_landmarks(
-            hands.decode_hand_world(np.asarray(out["world_landmarks"]).reshape(len(idx), 63)),
+            hands.decode_hand_world(np.asarray(out["world_landmarks"]).reshape(n, 63)),
             hand_rects,
         )
-        if self.options.mirrored:
-            world = world * _REFLECT_X[:3]  # as the pose's world landmarks (see process)
-        world = hands.attach_to_pose_wrist(world, pose_world[hands.POSE_WRISTS[idx], :3])
-        new = _HandTrack()
-        for k, side in enumerate(idx):
-            ok = bool(present[k]) and bool(np.all(np.isfinite(image_lm[k]))) \
-                and bool(np.all(np.isfinite(world[k])))
-            new.present[side] = ok
-            if not ok:
+        return {k: (image_lm[k], world[k], hand_rects[k]) for k in range(n)
+                if present[k] and np.all(np.isfinite(image_lm[k]))
+                and np.all(np.isfinite(world[k]))}
+
+    def _recover_hands(self, size, pose_lm, track, found: dict, used_track, tracking: bool,
+                       search_wait):
+        """hand_recovery's two ways back to a missed hand; adds what agrees with the pose
+        to ``found`` and updates ``search_wait`` (2,) in place."""
+        candidates: dict = {}  # side -> hand rect
+        searchable = hand_recovery.searchable(pose_lm, size)
+        search = []
+        for side in (hands.LEFT, hands.RIGHT):
+            if side in found:
                 continue
-            new.landmarks[side] = image_lm[k]
-            name = "left" if side == hands.LEFT else "right"
-            setattr(result, f"{name}_hand_landmarks", image_lm[k])
-            setattr(result, f"{name}_hand_world_landmarks", world[k])
-            setattr(result, f"{name}_hand_roi", hand_rects[k])
-        self._hands = new
+            had_hand = tracking and bool(track.present[side])
+            if had_hand and not used_track[side]:
+                candidates[side] = hands.hand_landmarks_to_rect(track.landmarks[side], size)
+            elif searchable[side] and (had_hand or not tracking or search_wait[side] == 0):
+                search.append(side)
+        if search:
+            rects = hand_recovery.search_rects(pose_lm, size)[search]
+            matrix = roi.crop_matrix(rects, size, (input_size(PALM_DETECTOR),) * 2)
+            out = yield Inference(PALM_DETECTOR, {"matrix": _f32(matrix)}, "palm_detector")
+            raw_boxes = np.asarray(out["boxes"]).reshape(len(search), -1)
+            raw_scores = np.asarray(out["scores"]).reshape(len(search), -1)
+            for k, side in enumerate(search):
+                boxes, keypoints, scores = palm.detect(
+                    raw_boxes[k], raw_scores[k], self._palm_anchors, rects[k], size)
+                taken = found.get(1 - side)
+                pick = hand_recovery.pick_palm(keypoints, scores, side, pose_lm, size,
+                                               None if taken is None else taken[0])
+                if pick is None:
+                    search_wait[side] = hand_recovery.SEARCH_INTERVAL
+                    continue
+                candidates[side] = palm.palm_to_hand_rect(boxes[pick], keypoints[pick], size)
+        if not candidates:
+            return
+        sides = sorted(candidates)
+        hits = yield from self._hand_landmarks(
+            size, np.stack([candidates[s] for s in sides]), "hand_recovery")
+        for k, side in enumerate(sides):
+            hit = hits.get(k)
+            other = found.get(1 - side)
+            if hit is None or not hand_recovery.agrees_with_pose(hit[0], side, pose_lm, size) \
+                    or (other is not None and hand_recovery.same_hand(hit[0], other[0], size)):
+                continue
+            found[side] = hit
 
     def _body_model(self, result: HolisticResult, timestamp: float, tracking: bool):
         from . import lifter

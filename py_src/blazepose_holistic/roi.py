@@ -30,9 +30,11 @@ def normalize_radians(angle):
     return angle - 2.0 * np.pi * np.floor((angle + np.pi) / (2.0 * np.pi))
 
 
-def _rotation_from_points(start_xy, end_xy, image_size, target_angle):
-    # detections_to_rects_calculator.cc, ComputeRotation: the angle is measured in pixels
-    # with y flipped so that it is counter-clockwise like the target angle.
+def rotation_from_points(start_xy, end_xy, image_size, target_angle):
+    """Rect rotation that turns start -> end (..., 2) to ``target_angle`` (radians).
+
+    detections_to_rects_calculator.cc, ComputeRotation: the angle is measured in pixels
+    with y flipped so that it is counter-clockwise like the target angle."""
     w, h = _image_wh(image_size)
     dx = (end_xy[..., 0] - start_xy[..., 0]) * w
     dy = (end_xy[..., 1] - start_xy[..., 1]) * h
@@ -53,7 +55,7 @@ def rect_from_alignment_points(center_xy, scale_xy, image_size, target_angle):
     dx = (scale_xy[..., 0] - center_xy[..., 0]) * w
     dy = (scale_xy[..., 1] - center_xy[..., 1]) * h
     box = 2.0 * np.sqrt(dx * dx + dy * dy)
-    rotation = _rotation_from_points(center_xy, scale_xy, image_size, target_angle)
+    rotation = rotation_from_points(center_xy, scale_xy, image_size, target_angle)
     return np.stack(
         np.broadcast_arrays(center_xy[..., 0], center_xy[..., 1], box / w, box / h, rotation),
         axis=-1,

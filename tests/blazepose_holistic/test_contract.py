@@ -45,9 +45,19 @@ def test_every_option_has_a_camel_case_name_and_a_doc():
 
 def test_model_choices_cover_every_combination_once():
     table = contract.model_choices()
-    assert len(table) == 3 * 2 * 2 * 2
+    assert len(table) == 3 * 2 * 2 * 2 * 2
     assert len({combo for combo, _ in table}) == len(table)
     assert set(contract.possible_models()) == set(contract.MODEL_SPECS) | {contract.LIFTER}
+
+
+def test_the_palm_detector_is_needed_only_for_hand_recovery():
+    """The worker downloads and opens a session only for the models the options name."""
+    def models(**o):
+        return Options(**o).models()
+
+    assert contract.PALM_DETECTOR not in models()
+    assert contract.PALM_DETECTOR in models(enable_hand_recovery=True)
+    assert contract.PALM_DETECTOR not in models(enable_hand_recovery=True, enable_hands=False)
 
 
 def test_result_fields_are_the_results_fields():

@@ -136,6 +136,10 @@ export interface Options {
   staticImageMode?: boolean;
   /** Default true. */
   enableHands?: boolean;
+  /** Where the pose-seeded hand is missed at a visible wrist, track it from its own
+   * landmarks or search for its palm around that wrist (adds the palm detector model).
+   * Default false. */
+  enableHandRecovery?: boolean;
   /** Run the lifter (body-model joint rotations). Default true. */
   enableBodyModel?: boolean;
   /** Default true. */
