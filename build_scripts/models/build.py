@@ -227,6 +227,20 @@ def build_variant(name: str, spec: dict, raw: bytes) -> tuple[bytes, dict]:
     return data, report
 
 
+def random_crop_matrices(rng, batch: int, frame_hw: tuple, size: int) -> np.ndarray:
+    """(batch, 2, 3) float32 crop matrices: rotated, scaled crops partly outside the frame,
+    which exercise rotation and borders."""
+    h, w = frame_hw
+    ang = rng.uniform(-np.pi, np.pi, batch)
+    sc = rng.uniform(0.3, 1.2, batch) * max(h, w) / size
+    mats = np.zeros((batch, 2, 3), np.float32)
+    mats[:, 0, 0], mats[:, 0, 1] = np.cos(ang) * sc, -np.sin(ang) * sc
+    mats[:, 1, 0], mats[:, 1, 1] = np.sin(ang) * sc, np.cos(ang) * sc
+    centre = rng.uniform(0.2, 0.8, (batch, 2)) * [w, h]
+    mats[:, :, 2] = centre - (mats[:, :, :2] @ np.array([size / 2, size / 2]))
+    return mats
+
+
 def verify_fused(name: str, fused: bytes, net: bytes, spec: dict) -> dict:
     from build_scripts.models.crop_graph import reference_crop
 
@@ -237,15 +251,7 @@ def verify_fused(name: str, fused: bytes, net: bytes, spec: dict) -> dict:
     diffs: dict[str, float] = {}
     batch = 2 if spec.get("batch") else 1
     for img in real_images()[:3]:
-        h, w = img.shape[:2]
-        # A rotated, scaled crop partly outside the frame exercises rotation and borders.
-        ang = rng.uniform(-np.pi, np.pi, batch)
-        sc = rng.uniform(0.3, 1.2, batch) * max(h, w) / size
-        mats = np.zeros((batch, 2, 3), np.float32)
-        mats[:, 0, 0], mats[:, 0, 1] = np.cos(ang) * sc, -np.sin(ang) * sc
-        mats[:, 1, 0], mats[:, 1, 1] = np.sin(ang) * sc, np.cos(ang) * sc
-        centre = rng.uniform(0.2, 0.8, (batch, 2)) * [w, h]
-        mats[:, :, 2] = centre - (mats[:, :, :2] @ np.array([size / 2, size / 2]))
+        mats = random_crop_matrices(rng, batch, img.shape[:2], size)
         rgba = np.concatenate([img, np.full(img.shape[:2] + (1,), 255, np.uint8)], axis=2)
         got = fs.run(None, {"image": rgba, "matrix": mats})
         crops = reference_crop(img, mats.astype(np.float64), size, value_range, border)
@@ -322,6 +328,7 @@ def build(force: bool = False) -> dict:
                      "tensor_layout": "NHWC"},
         }
         report["models"][name] = entry_report
+        manifest["models"][name]["litert"] = litert_files(name, spec, tflite, out_dir, manifest)
     add_own_models(manifest)
     (paths.MODELS / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     (out_dir / "conversion_report.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -329,6 +336,24 @@ def build(force: bool = False) -> dict:
         json.dumps(committed_report(report), indent=1) + "\n")
     log(f"wrote {out_dir} and models/manifest.json")
     return manifest
+
+
+def litert_files(name: str, spec: dict, tflite: bytes, out_dir: Path, manifest: dict) -> dict:
+    """The model's two halves for the browser's LiteRT backend (build_scripts/models/litert.py):
+    writes <name>.tflite and its crop model (once per crop); returns the manifest's "litert"."""
+    from build_scripts.models import litert
+
+    net, fields = litert.network_cached(name, spec, tflite)
+    (out_dir / f"{name}.tflite").write_bytes(net)
+    crop = litert.crop_name(*spec["crop"])
+    crops = manifest.setdefault("crops", {})
+    if crop not in crops:
+        data = litert.crop_model(*spec["crop"])
+        (out_dir / f"{crop}.onnx").write_bytes(data)
+        crops[crop] = {"file": f"{crop}.onnx", "sha256": paths.sha256_bytes(data),
+                       "bytes": len(data)}
+    return {"file": f"{name}.tflite", "sha256": paths.sha256_bytes(net), "bytes": len(net),
+            "crop_model": crop, **fields}
 
 
 # Measured per build, not fixed by the pinned inputs: the float kernels of TFLite and
