@@ -47,6 +47,7 @@ SRC = WEB / "src"
 NODE_MODULES = WEB / "node_modules"
 PYODIDE_DIST = NODE_MODULES / "@pyodide" / "pyodide" / "dist"
 ORT_DIST = NODE_MODULES / "onnxruntime-web" / "dist"
+LITERT_WASM = NODE_MODULES / "@litertjs" / "core" / "wasm"
 
 PYODIDE_FILES = (
     "pyodide.js", "pyodide.asm.js", "pyodide.asm.data", "pyodide.asm.wasm",
@@ -59,6 +60,10 @@ ORT_WEBGPU_FILES = (
     "ort.webgpu.min.js", "ort-wasm-simd-threaded.asyncify.mjs",
     "ort-wasm-simd-threaded.asyncify.wasm",
 )
+# LiteRT.js (backend "litert", the default): a page loads one loader + wasm pair, the one its
+# browser runs (relaxed SIMD, + threads when cross-origin isolated, else the compat build).
+LITERT_FILES = tuple(f"litert_wasm_{v}internal.{ext}" for v in ("", "threaded_", "compat_")
+                     for ext in ("js", "wasm"))
 # What any combination of options can request, and what the default options request.
 WEB_MODELS = tuple(contract.possible_models())
 DEFAULT_MODELS = tuple(contract.Options().models())
@@ -114,21 +119,31 @@ def esbuild(out: Path) -> None:
 
 # --------------------------------------------------------------------------- models
 def copy_models(out: Path) -> dict:
-    """Copy every model some options can request, each checked against its sha256."""
+    """Copy every model some options can request, each checked against its sha256, with
+    its LiteRT network and crop model (backend "litert")."""
     try:
         store = ModelStore()
-        subset = {}
+        subset, crops = {}, {}
         for name in WEB_MODELS:
-            copy_bytes(store.read(name), out / "models" / store.models[name]["file"])
-            subset[name] = store.models[name]
-    except ModelError as e:
-        raise BuildError(str(e)) from e
+            entry = store.models[name]
+            copy_bytes(store.read(name), out / "models" / entry["file"])
+            subset[name] = entry
+            if "litert" in entry:
+                net = entry["litert"]
+                copy_bytes(store.read_entry(name, net), out / "models" / net["file"])
+                crop = net["crop_model"]
+                crops[crop] = store.manifest["crops"][crop]
+                copy_bytes(store.read_entry(crop, crops[crop]), out / "models" / crops[crop]["file"])
+    except (ModelError, KeyError) as e:
+        raise BuildError(f"model manifest or files: {e}") from e
     manifest = store.manifest
-    out_manifest = {k: v for k, v in manifest.items() if k != "models"}
-    out_manifest["models"] = subset
+    out_manifest = {k: v for k, v in manifest.items() if k not in ("models", "crops")}
+    out_manifest["models"], out_manifest["crops"] = subset, crops
     (out / "models" / "manifest.json").write_text(json.dumps(out_manifest, indent=1) + "\n")
-    for stale in (out / "models").glob("*.onnx"):
-        if stale.name not in {e["file"] for e in subset.values()}:
+    shipped = {e["file"] for e in subset.values()} | {e["file"] for e in crops.values()} \
+        | {e["litert"]["file"] for e in subset.values() if "litert" in e}
+    for stale in (out / "models").glob("*"):
+        if stale.suffix in (".onnx", ".tflite") and stale.name not in shipped:
             stale.unlink()
     return subset
 
@@ -189,6 +204,8 @@ def build(out: Path) -> dict:
         copy(PYODIDE_DIST / name, out / "pyodide" / name)
     for name in ORT_WASM_FILES + ORT_WEBGPU_FILES:
         copy(ORT_DIST / name, out / "ort" / name)
+    for name in LITERT_FILES:
+        copy(LITERT_WASM / name, out / "litert" / name)
     wheel = build_wheel(out / "python")
     models = copy_models(out)
     for path in sorted((WEB / "examples").glob("*")):

@@ -79,7 +79,11 @@ TASKS_FILES = ("package.json", "vision_bundle.mjs", "wasm/vision_wasm_internal.j
 # bench_page.js runs it ("native": this process). Labels say what each one runs.
 SYSTEMS = {
     "ours": {"row": "holistic", "driver": "ours",
-             "label": "ours, browser (Pyodide worker + onnxruntime-web WASM, 1 thread)"},
+             "label": "ours, browser (Pyodide worker; --backend, default litert: MediaPipe's "
+                      "networks on LiteRT.js XNNPACK wasm, crops and lifter on onnxruntime-web)"},
+    "ours_ort": {"row": "holistic", "driver": "ours", "backend": "wasm",
+                 "label": "variant: ours, browser, every model on onnxruntime-web WASM "
+                          "(backend wasm, the default before LiteRT.js)"},
     "tasks_holistic": {"row": "holistic", "driver": "tasks", "task": "holistic_landmarker",
                        "label": "MediaPipe Tasks HolisticLandmarker, delegate CPU (XNNPACK "
                                 "wasm), main thread; includes its face mesh"},
@@ -111,12 +115,13 @@ RATIO_PAIRS = (("ours", "tasks_holistic"), ("ours_pose", "tasks_pose"),
                ("ours", "mediapipe_cpu"), ("ours", "mediapipe_webgl"),
                ("tasks_holistic", "mediapipe_cpu"), ("ours", "native"),
                ("ours_pose", "native_pose"), ("tasks_pose", "native_pose"),
-               ("ours", "baseline"))
+               ("ours", "baseline"), ("ours", "ours_ort"), ("ours_ort", "tasks_holistic"))
 # (system, reference) for landmark agreement; the reference's torso is the unit.
 AGREEMENT_PAIRS = (("ours", "tasks_holistic"), ("ours_pose", "tasks_pose"),
                    ("ours", "mediapipe_cpu"), ("ours", "mediapipe_webgl"),
                    ("tasks_holistic", "mediapipe_cpu"), ("mediapipe_webgl", "mediapipe_cpu"),
-                   ("ours", "native"), ("ours_pose", "native_pose"), ("ours", "baseline"))
+                   ("ours", "native"), ("ours_pose", "native_pose"), ("ours", "baseline"),
+                   ("ours_ort", "native"))
 # Chromium resolves no host name, so a request to another origin fails before it leaves
 # the machine (IP literals are not used by any system here).
 BLOCK_OTHER_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -350,7 +355,7 @@ def system_config(name: str, args, tasks_models: dict | None = None) -> dict:
     if spec["driver"] in ("ours", "native"):
         cfg.update(hands=hands, bodyModel=body, threads=args.threads)
     if spec["driver"] == "ours":
-        cfg["backend"] = args.backend
+        cfg["backend"] = spec.get("backend", args.backend)
     if "useCpuInference" in spec:
         cfg["useCpuInference"] = spec["useCpuInference"]
     if "task" in spec:  # the bundle carries the pose model of --model
@@ -545,7 +550,8 @@ def parse_args(argv=None):
                          "the build has it")
     ap.add_argument("--threads", type=int, choices=(1, 2), default=1,
                     help="onnxruntime threads (2 serves the pages cross-origin isolated)")
-    ap.add_argument("--backend", choices=("wasm", "webgpu"), default="wasm")
+    ap.add_argument("--backend", choices=("litert", "wasm", "webgpu"), default="litert",
+                    help="ours' backend (ours_ort always runs wasm)")
     ap.add_argument("--modes", default="video,image",
                     help="comma list of video (tracking) and image (detect every frame)")
     ap.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
@@ -651,7 +657,7 @@ def bench(args) -> dict:
             roots["/mediapipe/"] = prepare_mediapipe(workdir)
         if tasks_info is not None:
             roots["/tasks-vision/"], roots["/tasks-models/"] = tasks_vision, tasks_models
-        if "ours" in browser or "ours_pose" in browser:
+        if any(SYSTEMS[s]["driver"] == "ours" for s in browser):
             roots["/ours/"] = prepare_ours(workdir, args.ours_dist)
         if args.baseline:
             roots["/baseline/"] = prepare_ours(workdir, args.baseline.resolve())

@@ -54,20 +54,27 @@ class ModelStore:
     def path(self, name: str) -> Path:
         if name not in self.models:
             raise ModelError(f"model {name!r} is not in {self.manifest_path}")
-        file = self.models[name]["file"]
+        return self._find(name, self.models[name]["file"])
+
+    def _find(self, label: str, file: str) -> Path:
         for folder in (self.manifest_path.parent, self.model_dir):
             if (folder / file).is_file():
                 return folder / file
         raise ModelError(
-            f"model file {file} for {name!r} not found in {self.manifest_path.parent} or "
+            f"model file {file} for {label!r} not found in {self.manifest_path.parent} or "
             f"{self.model_dir}; run `./run models` to build it"
         )
 
     def read(self, name: str) -> bytes:
         """The model's bytes, after checking size and sha256 against the manifest."""
-        path = self.path(name)
+        self.path(name)  # names a model missing from the manifest
+        return self.read_entry(name, self.models[name])
+
+    def read_entry(self, label: str, entry: dict) -> bytes:
+        """The bytes of any manifest file entry ({file, sha256, bytes}: a model, its LiteRT
+        network, a crop model), checked like a model's."""
+        path = self._find(label, entry["file"])
         data = path.read_bytes()
-        entry = self.models[name]
         digest = hashlib.sha256(data).hexdigest()
         if digest != entry["sha256"]:
             hint = (
@@ -76,7 +83,7 @@ class ModelStore:
                 else "the file was modified or belongs to another build"
             )
             raise ModelError(
-                f"checksum mismatch for {name!r} ({path}): sha256 {digest[:12]}..., manifest "
+                f"checksum mismatch for {label!r} ({path}): sha256 {digest[:12]}..., manifest "
                 f"expects {entry['sha256'][:12]}...; {hint}. Rebuild with `./run models`."
             )
         return data

@@ -22,7 +22,7 @@ export function setScriptUrl(url) {
 const RUNTIME_DEFAULTS = {
   baseUrl: undefined,
   indexURL: undefined,
-  backend: "wasm",
+  backend: "litert",
   numThreads: 0,
   workerTimeoutMs: 30000,
   onProgress: undefined,
@@ -54,8 +54,8 @@ export function pipelineOptions(o) {
     checkPipelineOption(spec, value);
     py[spec.name] = value;
   }
-  if (!["wasm", "webgpu"].includes(opts.backend)) {
-    throw new RangeError(`backend must be "wasm" or "webgpu", not ${JSON.stringify(opts.backend)}`);
+  if (!["litert", "wasm", "webgpu"].includes(opts.backend)) {
+    throw new RangeError(`backend must be "litert", "wasm" or "webgpu", not ${JSON.stringify(opts.backend)}`);
   }
   if (!Number.isInteger(opts.numThreads) || opts.numThreads < 0) {
     throw new RangeError(`numThreads must be a non-negative integer (0 = automatic), not ${opts.numThreads}`);

@@ -150,8 +150,11 @@ export interface Options {
   baseUrl?: string;
   /** Another Pyodide distribution (its directory or pyodide.js URL); it needs numpy. */
   indexURL?: string;
-  /** "wasm" (default) or "webgpu" (falls back to wasm, with a note in info.notes). */
-  backend?: "wasm" | "webgpu";
+  /** "litert" (default): MediaPipe's networks on LiteRT.js (XNNPACK WebAssembly), crops
+   * and the lifter on onnxruntime-web; "wasm": everything on onnxruntime-web's WASM build;
+   * "webgpu": onnxruntime-web's WebGPU build (falls back to "litert", with a note in
+   * info.notes, when there is no adapter). */
+  backend?: "litert" | "wasm" | "webgpu";
   /** WASM threads when the page is cross-origin isolated; 0 (default) = automatic. */
   numThreads?: number;
   /** Declare the worker dead when it has not answered a waiting request for this long
@@ -161,7 +164,7 @@ export interface Options {
 }
 
 export interface TrackerInfo {
-  backend: "wasm" | "webgpu";
+  backend: "litert" | "wasm" | "webgpu";
   numThreads: number;
   crossOriginIsolated: boolean;
   models: string[];

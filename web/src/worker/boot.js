@@ -34,12 +34,17 @@ export function importPyodide(index) {
   }
 }
 
-/** Resolves with {py, bridgeModule}: the Pyodide instance and blazepose_holistic.bridge. */
-export async function bootPython(index, wheelUrl, progress) {
+/**
+ * Resolves with {py, bridgeModule}: the Pyodide instance and blazepose_holistic.bridge.
+ * numpy waits for `beforePackages` (LiteRT.js's loader, which shares the global `Module`
+ * with Pyodide's package loaders: litert.js).
+ */
+export async function bootPython(index, wheelUrl, progress, beforePackages) {
   progress.stage("pyodide");
   // loadPyodide's own fetches (asm.wasm, asm.data, packages.json) are counted by the
   // fetch / XHR wrappers in progress.js.
   const py = await self.loadPyodide({ indexURL: index });
+  await beforePackages;
   progress.stage("numpy");
   const errors = [];
   await py.loadPackage(["numpy"], () => {}, (err) => errors.push(String(err)));

@@ -12,7 +12,8 @@ import { MaskRenderer } from "./mask.js";
 import { ProgressTracker } from "./progress.js";
 import { PyBridge } from "./pybridge.js";
 import { modelsFor } from "../generated/contract.js";
-import { chooseBackend, loadOrt, loadSessions, ortFiles, ortScripts } from "./sessions.js";
+import { litertScript, startLiteRt } from "./litert.js";
+import { chooseBackend, loadEngines, loadOrt, modelFiles, ortFiles, ortScripts } from "./sessions.js";
 
 const PYODIDE_FILES = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.asm.data", "packages.json", "numpy.js", "numpy.data"];
 
@@ -47,6 +48,8 @@ async function load(msg, guard) {
   const models = modelsFor(o);
 
   const backend = await chooseBackend(msg.backend, notes);
+  const threadsWanted = self.crossOriginIsolated ? msg.numThreads : 1;
+  const litert = backend === "litert" ? await litertScript(threadsWanted === 1 ? 1 : 2) : null;
   const index = pyodideIndex(msg.indexURL, base);
   const wheelFile = Object.keys(assets.files).find((f) => /^python\/.*\.whl$/.test(f));
   if (!wheelFile) throw namedError("LoadError", "assets.json lists no Python wheel");
@@ -54,18 +57,20 @@ async function load(msg, guard) {
   progress.expect([
     ...(msg.indexURL ? [] : PYODIDE_FILES.map((f) => "pyodide/" + f)),
     ...ortFiles(backend),
+    ...(litert ? [litert, litert.replace(/\.js$/, ".wasm")] : []),
     wheelFile,
-    ...models.map((m) => manifest.models[m] && "models/" + manifest.models[m].file).filter(Boolean),
+    ...modelFiles(backend, models, manifest),
   ]);
 
   // Pyodide's and onnxruntime-web's files (ours, models and wheel, are checked where they
   // are loaded); scripts before they run, the rest as the loaders fetch them.
-  const runtimeDirs = [new URL("pyodide/", base).href, new URL("ort/", base).href];
+  const runtimeDirs = ["pyodide/", "ort/", "litert/"].map((d) => new URL(d, base).href);
   const integrity = (guard.integrity = new Integrity((url) =>
     runtimeDirs.some((dir) => url.startsWith(dir)) ? progress.expectedSha256(url) : undefined));
   await integrity.verifyScripts([
     index + "pyodide.js", index + "pyodide.asm.js", index + "numpy.js",
     ...ortScripts(backend).map((f) => new URL(f, base).href),
+    ...(litert ? [new URL(litert, base).href] : []),
   ]);
   integrity.install();
   importPyodide(index);
@@ -73,24 +78,28 @@ async function load(msg, guard) {
 
   const loadTimings = { sessionsMs: {} };
   const since = () => Math.round(performance.now() - t0);
-  const python = bootPython(index, new URL(wheelFile, base).href, progress).then((r) => {
+  const litertLoaded = litert ? startLiteRt(new URL(litert, base).href, numThreads) : Promise.resolve();
+  litertLoaded.catch(() => {}); // awaited by the engines' branch, which reports it
+  const python = bootPython(index, new URL(wheelFile, base).href, progress, litertLoaded.catch(() => {})).then((r) => {
     loadTimings.pythonReadyMs = since();
     return r;
   });
-  const sessionsP = loadSessions(models, manifest, modelsBase, ort, sessionOptions, progress, loadTimings.sessionsMs).then((r) => {
-    loadTimings.modelsReadyMs = since();
-    return r;
-  });
+  const enginesP = litertLoaded
+    .then(() => loadEngines(backend, models, manifest, modelsBase, ort, sessionOptions, numThreads, progress, loadTimings.sessionsMs))
+    .then((r) => {
+      loadTimings.modelsReadyMs = since();
+      return r;
+    });
   // Do not leave one branch's rejection unobserved while awaiting the other.
-  const [{ py, bridgeModule }, sessions] = await Promise.race([
-    Promise.all([python, sessionsP]),
+  const [{ py, bridgeModule }, engines] = await Promise.race([
+    Promise.all([python, enginesP]),
     integrity.failed,
   ]);
 
   progress.stage("pipeline");
   let bridge;
   try {
-    const entries = Object.fromEntries(Object.keys(sessions).map((m) => [m, manifest.models[m]]));
+    const entries = Object.fromEntries(Object.keys(engines).map((m) => [m, manifest.models[m]]));
     bridge = new PyBridge(py, bridgeModule, o, entries);
   } finally {
     bridgeModule.destroy();
@@ -102,7 +111,7 @@ async function load(msg, guard) {
   const state = {
     py,
     ort,
-    sessions,
+    engines,
     bridge,
     jointNames: bridge.jointNames(),
     frameReader: new FrameReader(),

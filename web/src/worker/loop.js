@@ -1,7 +1,7 @@
 // One frame through the pipeline: the JS twin of blazepose_holistic/tracker.py. The
-// Python generator (through bridge.Bridge) asks for a model run, this file runs it with
-// onnxruntime-web on the frame plus the requested tensors and sends the outputs back; the
-// last answer is the finished frame.
+// Python generator (through bridge.Bridge) asks for a model run, this file runs it with the
+// model's engine (sessions.js, litert.js) on the frame plus the requested tensors and sends
+// the outputs back; the last answer is the finished frame.
 import { namedError } from "../errors.js";
 import { buildResult } from "./results.js";
 
@@ -21,32 +21,20 @@ function nextTask() {
 
 async function runModel(t, step, image, timings) {
   const [, model, stage, names, shapes, arrays] = step;
-  const session = t.sessions[model];
-  if (!session) throw namedError("PipelineError", `the pipeline asked for model '${model}', which is not loaded`);
-  const feeds = {};
-  if (session.inputNames.includes("image")) feeds.image = image;
-  for (let i = 0; i < names.length; i++) {
-    feeds[names[i]] = new t.ort.Tensor("float32", arrays[i], shapes[i]);
-  }
+  const engine = t.engines[model];
+  if (!engine) throw namedError("PipelineError", `the pipeline asked for model '${model}', which is not loaded`);
   const t1 = performance.now();
-  let outputs;
+  let out;
   try {
-    outputs = await session.run(feeds);
+    out = await engine.run(image, names, shapes, arrays);
   } catch (e) {
-    throw namedError("InferenceError", `onnxruntime-web failed running '${model}': ${e.message || e}`);
+    throw e && e.name === "PipelineError" ? e : namedError("InferenceError", `running '${model}' failed: ${e.message || e}`);
   }
   const ms = performance.now() - t1;
   const key = camel(stage);
   timings[key] = (timings[key] || 0) + ms;
-  const meta = [];
-  const buffers = [];
-  for (const name of session.outputNames) {
-    const out = outputs[name];
-    meta.push([name, out.type, out.dims]);
-    buffers.push(out.data);
-  }
-  const next = t.bridge.send(JSON.stringify(meta), buffers);
-  for (const name of session.outputNames) outputs[name].dispose();
+  const next = t.bridge.send(JSON.stringify(out.meta), out.buffers);
+  out.dispose();
   return { next, ms };
 }
 

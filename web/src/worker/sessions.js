@@ -1,10 +1,11 @@
 // Inference in the worker: onnxruntime-web's backend and thread count, and one session per
 // model, each fetched, checked against the manifest's sha256 and its input/output names.
 import { namedError } from "../errors.js";
-import { fetchBytes } from "./download.js";
-import { sha256Hex } from "./sha256.js";
+import { fetchChecked } from "./download.js";
+import { fetchNetwork, litertEngine } from "./litert.js";
 
 export async function chooseBackend(requested, notes) {
+  if (requested === "litert") return "litert";
   if (requested === "webgpu") {
     let adapter = null;
     try {
@@ -13,14 +14,15 @@ export async function chooseBackend(requested, notes) {
       adapter = null;
     }
     if (adapter) return "webgpu";
-    notes.push("WebGPU was requested but no WebGPU adapter is available here; using the WASM backend");
-    return "wasm";
+    notes.push("WebGPU was requested but no WebGPU adapter is available here; using the LiteRT backend");
+    return "litert";
   }
   return "wasm";
 }
 
 /** The files this backend makes onnxruntime-web download (progress totals). */
 export function ortFiles(backend) {
+  // "litert" runs the crops and the lifter on onnxruntime-web's WASM build.
   return backend === "webgpu"
     ? ["ort/ort-wasm-simd-threaded.asyncify.mjs", "ort/ort-wasm-simd-threaded.asyncify.wasm"]
     : ["ort/ort-wasm-simd-threaded.mjs", "ort/ort-wasm-simd-threaded.wasm"];
@@ -64,23 +66,11 @@ export function loadOrt(ortBase, backend, requestedThreads, notes) {
 }
 
 /** The model's bytes, checked against the manifest's sha256. */
-async function fetchModel(name, entry, modelsBase) {
+function fetchModel(name, entry, modelsBase) {
   if (!entry) {
-    throw namedError("ModelError", `model '${name}' is not listed in the model manifest (${modelsBase}manifest.json)`);
+    return Promise.reject(namedError("ModelError", `model '${name}' is not listed in the model manifest (${modelsBase}manifest.json)`));
   }
-  const url = new URL(entry.file, modelsBase).href;
-  let bytes;
-  try {
-    bytes = await fetchBytes(url, `model '${name}'`);
-  } catch (e) {
-    throw namedError("ModelError", `model '${name}': ${e.message}`);
-  }
-  const digest = await sha256Hex(bytes);
-  if (digest !== entry.sha256) {
-    const why = bytes.length < entry.bytes ? "the file is truncated" : "the file differs from the one the manifest names";
-    throw namedError("ModelError", `model '${name}' (${url}) failed its checksum: sha256 ${digest.slice(0, 12)}..., manifest ${entry.sha256.slice(0, 12)}...; ${why}`);
-  }
-  return bytes;
+  return fetchChecked(new URL(entry.file, modelsBase).href, entry, `model '${name}'`);
 }
 
 async function createSession(name, entry, bytes, ort, sessionOptions, progress, timings) {
@@ -93,32 +83,89 @@ async function createSession(name, entry, bytes, ort, sessionOptions, progress, 
   } catch (e) {
     throw namedError("ModelError", `model '${name}' could not be loaded by onnxruntime-web (corrupt, or not an ONNX model): ${e.message || e}`);
   }
-  const wantIn = entry.inputs.map((i) => i.name);
-  const wantOut = entry.outputs.map((o) => o.name);
+  // A crop model has no entry of its own: image and matrix in, the crops out.
+  const wantIn = entry ? entry.inputs.map((i) => i.name) : ["image", "matrix"];
+  const wantOut = entry ? entry.outputs.map((o) => o.name) : ["crop"];
   if (String(session.inputNames) !== String(wantIn) || String(session.outputNames) !== String(wantOut)) {
     throw namedError("ModelError", `model '${name}' has inputs [${session.inputNames}] and outputs [${session.outputNames}]; the manifest expects [${wantIn}] and [${wantOut}]`);
   }
   return session;
 }
 
-/**
- * Every model's session; resolves with {name: InferenceSession}. timings receives each
- * session's creation time in ms. Downloads and checksums overlap; sessions are created one
- * at a time, which onnxruntime-web's WebGPU provider requires ("another WebGPU EP
- * inference session is being created"); the WASM provider's set-up runs on the worker's
- * one thread either way.
- */
-export async function loadSessions(models, manifest, modelsBase, ort, sessionOptions, progress, timings) {
-  const downloads = models.map((m) => fetchModel(m, manifest.models[m], modelsBase));
-  downloads.forEach((d) => d.catch(() => {})); // each is awaited below, in order
-  const sessions = {};
-  for (let i = 0; i < models.length; i++) {
-    const name = models[i];
-    sessions[name] = await createSession(name, manifest.models[name], await downloads[i], ort, sessionOptions, progress, timings);
-  }
-  return sessions;
+/** An onnxruntime-web session as loop.js runs it (the engine interface in litert.js). */
+function ortEngine(session, ort) {
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(image, names, shapes, arrays) {
+      const feeds = {};
+      if (session.inputNames.includes("image")) feeds.image = image;
+      for (let i = 0; i < names.length; i++) feeds[names[i]] = new ort.Tensor("float32", arrays[i], shapes[i]);
+      const outputs = await session.run(feeds);
+      const meta = session.outputNames.map((n) => [n, outputs[n].type, outputs[n].dims]);
+      const buffers = session.outputNames.map((n) => outputs[n].data);
+      return { meta, buffers, dispose: () => session.outputNames.forEach((n) => outputs[n].dispose()) };
+    },
+    release: () => session.release().catch(() => {}),
+  };
 }
 
-export function releaseSessions(sessions) {
-  for (const s of Object.values(sessions)) s.release().catch(() => {});
+/**
+ * Every model's engine; resolves with {name: engine}. timings receives each engine's
+ * creation time in ms. Downloads and checksums overlap; sessions are created one at a
+ * time, which onnxruntime-web's WebGPU provider requires ("another WebGPU EP inference
+ * session is being created"); the WASM set-up runs on the worker's one thread either way.
+ * With the "litert" backend, the MediaPipe models run on LiteRT.js (litert.js) behind a
+ * crop session per crop kind; our own models (the lifter) stay on onnxruntime-web.
+ */
+export async function loadEngines(backend, models, manifest, modelsBase, ort, sessionOptions, threads, progress, timings) {
+  const litert = (m) => backend === "litert" && manifest.models[m] && manifest.models[m].litert;
+  const cropNames = [...new Set(models.filter(litert).map((m) => manifest.models[m].litert.crop_model))];
+  const crops = cropNames.map((c) => fetchModel(c, manifest.crops && manifest.crops[c], modelsBase));
+  const downloads = models.map((m) => (litert(m) ? fetchNetwork(m, manifest.models[m], modelsBase) : fetchModel(m, manifest.models[m], modelsBase)));
+  [...crops, ...downloads].forEach((d) => d.catch(() => {})); // each is awaited below, in order
+  const cropSessions = {};
+  for (let i = 0; i < cropNames.length; i++) {
+    cropSessions[cropNames[i]] = await createSession(cropNames[i], null, await crops[i], ort, sessionOptions, progress, timings);
+  }
+  const engines = {};
+  for (let i = 0; i < models.length; i++) {
+    const name = models[i];
+    const entry = manifest.models[name];
+    const bytes = await downloads[i];
+    if (litert(name)) {
+      progress.stage("sessions", name);
+      const t0 = performance.now();
+      engines[name] = await litertEngine(name, entry, bytes, cropSessions[entry.litert.crop_model], ort, threads);
+      timings[name] = Math.round(performance.now() - t0);
+    } else {
+      engines[name] = ortEngine(await createSession(name, entry, bytes, ort, sessionOptions, progress, timings), ort);
+    }
+  }
+  // The crop sessions live as long as the engines that use them.
+  engines[CROPS] = { release: () => Object.values(cropSessions).forEach((s) => s.release().catch(() => {})) };
+  return engines;
+}
+
+const CROPS = Symbol("crop sessions");
+
+/** The model files this backend downloads for these models (progress totals). */
+export function modelFiles(backend, models, manifest) {
+  const files = new Set();
+  for (const m of models) {
+    const entry = manifest.models[m];
+    if (!entry) continue;
+    if (backend === "litert" && entry.litert) {
+      files.add("models/" + entry.litert.file);
+      const crop = manifest.crops && manifest.crops[entry.litert.crop_model];
+      if (crop) files.add("models/" + crop.file);
+    } else {
+      files.add("models/" + entry.file);
+    }
+  }
+  return [...files];
+}
+
+export function releaseEngines(engines) {
+  for (const e of [...Object.values(engines), engines[CROPS]]) if (e) e.release();
 }

@@ -33,7 +33,7 @@ import { namedError } from "../errors.js";
 import { serializeError } from "./errors.js";
 import { init } from "./init.js";
 import { processFrame } from "./loop.js";
-import { releaseSessions } from "./sessions.js";
+import { releaseEngines } from "./sessions.js";
 import { stats } from "./stats.js";
 
 let tracker = null; // the state init.js returns; null before init and after close
@@ -42,7 +42,7 @@ let queue = Promise.resolve();
 function close() {
   if (!tracker) return;
   tracker.bridge.destroy();
-  releaseSessions(tracker.sessions);
+  releaseEngines(tracker.engines);
   tracker = null;
 }
 
