@@ -1,8 +1,9 @@
 """Profiling helpers behind docs/benchmark.md ("Where ours spends a frame").
 
-    # onnxruntime-web (headless Chromium) vs native onnxruntime, one model at a time:
+    # onnxruntime-web (headless Chromium) vs native onnxruntime, one model at a time
+    # (--litert: also as the litert backend runs it, crop + LiteRT.js network):
     python -m build_scripts.measure.bench_profile models pose_landmark_full hand_landmark_full:2 \\
-        --crop 256:replicate --level all --level basic
+        --crop 256:replicate --level all --level basic --litert
 
     # the Python pipeline alone, in Pyodide 0.17 (as the worker runs it) and in CPython:
     python -m build_scripts.measure.bench_profile python --frames DIR_OR_VIDEO [--cprofile 30]
@@ -81,9 +82,15 @@ def cmd_models(args) -> int:
     work = Path(tempfile.mkdtemp(prefix="bph-profile-"))
     variants = []  # (label, file, batch)
     store = ModelStore()
+    litert = {}  # label -> (crop file, network file, input shape): the "litert" engine
     for spec in args.model:
         name, _, batch = spec.partition(":")
         variants.append((spec, store.path(name), int(batch or 1)))
+        entry = store.models[name].get("litert")
+        if args.litert and entry:
+            crop = store.manifest["crops"][entry["crop_model"]]
+            litert[spec] = (store.find_file(name, crop["file"]), store.find_file(name, entry["file"]),
+                            entry["input_shape"])
     for spec in args.onnx or []:
         path, _, batch = spec.partition(":")
         variants.append((Path(path).name + (":" + batch if batch else ""), Path(path),
@@ -100,12 +107,25 @@ def cmd_models(args) -> int:
         link = work / "models" / f"{k}.onnx"
         link.symlink_to(path.resolve())
         variants[k] = (label, link, batch)
+        if label in litert:
+            crop, net, shape = litert[label]
+            for suffix, f in (("crop.onnx", crop), ("net.tflite", net)):
+                (work / "models" / f"{k}.{suffix}").symlink_to(f.resolve())
     frame = (np.arange(W * H * 4) * 7 % 256).astype(np.uint8).reshape(H, W, 4)
     rows = []
     page_path = f"profile_models.html?w={W}&h={H}"  # the page's frame: the same as ``frame``
-    with profile_page(work, {"/ort/": ORT_DIST}, page_path) as (page, cpu):
+    mounts = {"/ort/": ORT_DIST, "/litert-npm/": ROOT / "web" / "node_modules" / "@litertjs"}
+    with profile_page(work, mounts, page_path) as (page, cpu):
         jobs = []
-        for label, path, batch in variants:
+        for k, (label, path, batch) in enumerate(variants):
+            if label in litert:
+                key = f"{label} [litert]"
+                page.evaluate("([k, c, n, s]) => createLiteRt(k, c, n, s)",
+                              [key, f"/models/{k}.crop.onnx", f"/models/{k}.net.tflite",
+                               litert[label][2]])
+                page.evaluate("([k, b]) => run(k, b, 1)", [key, batch])  # warm-up
+                jobs.append({"key": key, "batch": batch, "sess": None, "native_of": label,
+                             "web": [], "wall": [], "native": []})
             for level in levels:
                 key = f"{label} [{level}]"
                 page.evaluate("([k, u, o]) => create(k, u, o)",
@@ -141,6 +161,8 @@ def cmd_models(args) -> int:
                                                     np.float32), (job["batch"], 1, 1))}
                 if any(i.name == "image" for i in job["sess"].get_inputs()):
                     feeds["image"] = frame
+                if job["sess"] is None:  # a LiteRT job: compared with its model's native run
+                    continue
                 c0 = time.process_time()
                 for _ in range(args.runs):
                     job["sess"].run(None, feeds)
@@ -148,6 +170,10 @@ def cmd_models(args) -> int:
     print(f"browser CPU per block besides the runs: {overhead:.1f} ms (subtracted)")
     print(f"{'variant':44s} {'web CPU ms/run':>15} {'web wall min':>13} {'native CPU ms':>14} "
           f"{'web/native':>10}")
+    by_key = {j["key"]: j for j in jobs}
+    for job in jobs:
+        if job["sess"] is None:
+            job["native"] = by_key[f"{job['native_of']} [{levels[0]}]"]["native"]
     for job in jobs:
         web, nat = statistics.median(job["web"]), statistics.median(job["native"])
         rows.append({"variant": job["key"], "web_cpu_ms": round(web, 2),
@@ -244,6 +270,9 @@ def main(argv=None) -> int:
     m.add_argument("--level", action="append",
                    choices=("all", "extended", "basic", "disabled"),
                    help="graph optimisation level(s) to compare (default all)")
+    m.add_argument("--litert", action="store_true",
+                   help="also each manifest model as the worker's litert backend runs it "
+                        "(crop on onnxruntime-web, network on LiteRT.js)")
     m.add_argument("--blocks", type=int, default=6)
     m.add_argument("--runs", type=int, default=8, help="runs per block")
     m.add_argument("--json", type=Path)

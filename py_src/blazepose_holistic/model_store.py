@@ -54,9 +54,10 @@ class ModelStore:
     def path(self, name: str) -> Path:
         if name not in self.models:
             raise ModelError(f"model {name!r} is not in {self.manifest_path}")
-        return self._find(name, self.models[name]["file"])
+        return self.find_file(name, self.models[name]["file"])
 
-    def _find(self, label: str, file: str) -> Path:
+    def find_file(self, label: str, file: str) -> Path:
+        """A file the manifest lists, in the manifest's folder or the model directory."""
         for folder in (self.manifest_path.parent, self.model_dir):
             if (folder / file).is_file():
                 return folder / file
@@ -73,7 +74,7 @@ class ModelStore:
     def read_entry(self, label: str, entry: dict) -> bytes:
         """The bytes of any manifest file entry ({file, sha256, bytes}: a model, its LiteRT
         network, a crop model), checked like a model's."""
-        path = self._find(label, entry["file"])
+        path = self.find_file(label, entry["file"])
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         if digest != entry["sha256"]:

@@ -2,13 +2,18 @@
 
 Both sides run the same Python pipeline (Pyodide 0.17 / numpy 1.17 in the worker, CPython /
 numpy 2 here) on identical RGBA pixels (decoded once here, sent to the page as ImageData);
-they differ only in the inference engine (onnxruntime-web WASM vs native onnxruntime), whose
-float32 kernels round differently.
+they differ only in the inference engine, whose float32 kernels round differently: the
+default "litert" backend (MediaPipe's TFLite networks on LiteRT.js / XNNPACK behind our crop
+on onnxruntime-web) or the "wasm" backend (our ONNX models on onnxruntime-web), against
+native onnxruntime.
 
 Tolerance (documented in docs/web.md): image-normalised landmarks (x, y, z, visibility,
 presence) and hand landmarks within LANDMARK_TOL = 1e-4; world landmarks within
 WORLD_TOL = 3e-4 metres (0.3 mm); body-model quaternions within 1e-3. Measured maxima are
-printed (-s): about 3e-5 and 9e-5.
+printed (-s): about 3e-5 and 9e-5. The "litert" backend runs MediaPipe's TFLite networks
+themselves, which the converted ONNX models match to ~1e-5 relative (the model build's
+verification), not bit for bit: its bounds are LITERT_TOL (measured ~1.1e-4 landmarks,
+1.3e-4 m world, 9e-4 rotations on the photos).
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ pytestmark = pytest.mark.browser
 LANDMARK_TOL = 1e-4
 WORLD_TOL = 3e-4
 ROTATION_TOL = 1e-3
+LITERT_TOL = {"landmarks": 5e-4, "world": 1e-3, "rotations": 5e-3}
 EVAL = ROOT.parent / "shared" / "data" / "eval"
 IMAGE_SETS = ("coco", "mpii", "crowdpose", "freihand")
 POSETRACK = EVAL / "posetrack18" / "videos" / "000001_mpiinew_test"
@@ -84,16 +90,18 @@ class Diff:
         self._take("rotations", None if py.body_model is None else py.body_model.joint_rotations,
                    None if body is None else body["jointRotations"], f"{label} body model")
 
-    def check(self) -> None:
+    def check(self, tol: dict | None = None) -> None:
+        tol = tol or {"landmarks": LANDMARK_TOL, "world": WORLD_TOL, "rotations": ROTATION_TOL}
         print(f"\nbrowser vs CPython over {self.frames} frames ({self.hands} hands): "
               + ", ".join(f"max |d| {k} {v:.2e}" for k, v in self.max.items()))
-        assert self.max["landmarks"] <= LANDMARK_TOL, self.max
-        assert self.max["world"] <= WORLD_TOL, self.max
-        assert self.max["rotations"] <= ROTATION_TOL, self.max
+        for kind, bound in tol.items():
+            assert self.max[kind] <= bound, self.max
 
 
-def test_fixture_images_match_cpython(app, raw_dir, dist_manifest):
-    """Every fixture photo, static image mode: every landmark as CPython computes it."""
+@pytest.mark.parametrize("backend", ["litert", "wasm"])
+def test_fixture_images_match_cpython(app, raw_dir, dist_manifest, backend):
+    """Every fixture photo, static image mode: every landmark as CPython computes it, on
+    each CPU backend."""
     has_lifter = "lifter" in dist_manifest["models"]
     images = _fixture_images()
     assert len(images) >= 15, "fixture images missing from ../shared/data/eval"
@@ -102,8 +110,12 @@ def test_fixture_images_match_cpython(app, raw_dir, dist_manifest):
         rgba = load_rgba(path)
         pixels.append(rgba)
         frames.append({**write_raw(raw_dir, f"still{i}", rgba), "t": i * 1000.0})
-    app.page.evaluate("o => bph.create('still', o)", {"staticImageMode": True})
-    js_results = app.page.evaluate("f => bph.run('still', f)", frames)
+    name = f"still-{backend}"
+    app.page.evaluate("([n, o]) => bph.create(n, o)",
+                      [name, {"staticImageMode": True, "backend": backend}])
+    assert app.page.evaluate("n => bph.trackers[n].info.backend", name) == backend
+    js_results = app.page.evaluate("([n, f]) => bph.run(n, f)", [name, frames])
+    app.page.evaluate("n => bph.trackers[n].close()", name)
 
     tracker = _cpython_tracker(has_lifter, static_image_mode=True)
     diff = Diff()
@@ -114,7 +126,7 @@ def test_fixture_images_match_cpython(app, raw_dir, dist_manifest):
         diff.compare(py, js, path.name)
     assert found >= 10, f"only {found} of {len(images)} photos had a pose"
     assert diff.hands >= 4
-    diff.check()
+    diff.check(LITERT_TOL if backend == "litert" else None)
 
 
 def _video_frames(n: int) -> list[int]:
@@ -150,4 +162,4 @@ def test_video_sequence_matches_cpython(app, raw_dir, dist_manifest):
     print(f"\nvideo mode: median {np.median(steady):.0f} ms a frame in the worker "
           f"(inference {np.median([r['timings']['inference'] for r in js_results[10:]]):.0f} ms, "
           f"Python {np.median([r['timings']['python'] for r in js_results[10:]]):.0f} ms)")
-    diff.check()
+    diff.check(LITERT_TOL)

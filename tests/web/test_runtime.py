@@ -81,10 +81,10 @@ def test_loads_offline_with_progress(app, dist):
     assert last["loaded"] == last["total"]
     assets = json.loads((dist / "assets.json").read_text())["files"]
     assert last["total"] >= assets["pyodide/pyodide.asm.wasm"]["bytes"] + \
-        assets["models/pose_detector.onnx"]["bytes"]
-    assert any(e.get("file", "").endswith(".onnx") and 0 < e["loaded"] < e["total"] for e in events)
+        assets["models/pose_detector.tflite"]["bytes"]
+    assert any(e.get("file", "").endswith(".tflite") and 0 < e["loaded"] < e["total"] for e in events)
     info = app.page.evaluate("tracker.info")
-    assert info["backend"] == "wasm" and info["versions"]["pyodide"].startswith("0.17")
+    assert info["backend"] == "litert" and info["versions"]["pyodide"].startswith("0.17")
 
 
 def test_back_pressure_drops_the_older_pending_frame(app, photo):
@@ -200,8 +200,8 @@ def test_long_run_memory_is_bounded(app, clip):
 
 def test_segmentation_webgpu_fallback_and_another_pyodide(new_page, alt_dir, dist, photo):
     """One tracker exercising three options: enableSegmentation (mask matches CPython and
-    lands on the person), backend "webgpu" (no adapter here: falls back to WASM with a
-    note), and indexURL (Pyodide loaded from another directory)."""
+    lands on the person), backend "webgpu" (no adapter here: falls back to the default
+    "litert" backend with a note), and indexURL (Pyodide loaded from another directory)."""
     rgba, rec = photo
     copy_tree_links(dist / "pyodide", alt_dir / "other-pyodide")
     (alt_dir / "blank.html").write_text('<!doctype html><script src="/blazepose-holistic.js"></script>')
@@ -228,7 +228,7 @@ def test_segmentation_webgpu_fallback_and_another_pyodide(new_page, alt_dir, dis
                 pose: r.poseLandmarks.map(p => [p.x, p.y, p.z, p.visibility, p.presence])};
     }""", rec)
     info = out["info"]
-    assert info["backend"] == "wasm"
+    assert info["backend"] == "litert"
     assert any("WebGPU" in n for n in info["notes"]), info["notes"]
     assert any("/alt/other-pyodide/pyodide.asm.wasm" in u for u in s.requests)
     assert not any(u.endswith("/pyodide/pyodide.asm.wasm") and "/alt/" not in u for u in s.requests)
@@ -271,10 +271,21 @@ def _replace_model(root, name, data: bytes, trust: bool):
         _rewrite_manifest(root, name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
 
 
+def _create_errors(app, bases, backend):
+    return app.page.evaluate("""async ([bases, backend]) => {
+        const out = [];
+        for (const baseUrl of bases) {
+            try { await BlazePoseHolistic.create({baseUrl, backend}); out.push(null); }
+            catch (e) { out.push({name: e.name, message: e.message}); }
+        }
+        return out;
+    }""", [bases, backend])
+
+
 def test_broken_models_are_named_at_start_up(app, alt_dir, dist):
     """Each way a model can be wrong fails create() with a ModelError naming the model and
     the problem: bad checksum, 404, truncated file, corrupt bytes the manifest vouches for,
-    and another model in the slot (wrong inputs)."""
+    and another model in the slot (wrong inputs). The ONNX models: backend "wasm"."""
     models = dist / "models"
     variants = {
         "badsha": lambda root: _rewrite_manifest(root, "pose_detector", sha256="0" * 64),
@@ -286,15 +297,7 @@ def test_broken_models_are_named_at_start_up(app, alt_dir, dist):
             root, "pose_detector", (models / "hand_recrop.onnx").read_bytes(), trust=True),
     }
     bases = [_variant(alt_dir, dist, name, edit) for name, edit in variants.items()]
-    errors = app.page.evaluate("""async (bases) => {
-        const out = [];
-        for (const baseUrl of bases) {
-            try { await BlazePoseHolistic.create({baseUrl}); out.push(null); }
-            catch (e) { out.push({name: e.name, message: e.message}); }
-        }
-        return out;
-    }""", bases)
-    got = dict(zip(variants, errors))
+    got = dict(zip(variants, _create_errors(app, bases, "wasm")))
     expect = {"badsha": ("pose_detector", "checksum"), "missing": ("hand_recrop", "404"),
               "truncated": ("pose_detector", "checksum"), "corrupt": ("hand_recrop", "corrupt"),
               "wrongslot": ("pose_detector", "input")}
@@ -307,6 +310,39 @@ def test_broken_models_are_named_at_start_up(app, alt_dir, dist):
     assert ours and theirs.strip(), got["corrupt"]
 
 
+def test_broken_litert_files_are_named_at_start_up(app, alt_dir, dist):
+    """The "litert" backend's files fail the same way: a network with a bad checksum, a
+    missing crop model, a corrupt network the manifest vouches for."""
+    def rewrite_litert(root, name, **fields):
+        path = root / "models" / "manifest.json"
+        manifest = json.loads(path.read_text())
+        manifest["models"][name]["litert"].update(fields)
+        path.unlink()
+        path.write_text(json.dumps(manifest))
+
+    def corrupt(root):
+        data = b"TFL3garbage" * 1000
+        (root / "models" / "hand_landmark_full.tflite").unlink()
+        (root / "models" / "hand_landmark_full.tflite").write_bytes(data)
+        rewrite_litert(root, "hand_landmark_full", sha256=hashlib.sha256(data).hexdigest(),
+                       bytes=len(data))
+
+    variants = {
+        "badsha": lambda root: rewrite_litert(root, "pose_landmark_full", sha256="0" * 64),
+        "nocrop": lambda root: (root / "models" / "crop_224_replicate_0_1.onnx").unlink(),
+        "corrupt": corrupt,
+    }
+    bases = [_variant(alt_dir, dist, name, edit) for name, edit in variants.items()]
+    got = dict(zip(variants, _create_errors(app, bases, "litert")))
+    expect = {"badsha": ("pose_landmark_full", "LiteRT network", "checksum"),
+              "nocrop": ("crop_224_replicate_0_1", "404"),
+              "corrupt": ("hand_landmark_full", "LiteRT.js")}
+    for name, words in expect.items():
+        e = got[name]
+        assert e and e["name"] == "ModelError", (name, e)
+        assert all(w in e["message"] for w in words), (name, e["message"])
+
+
 def _damage(root, rel):
     """Flip one byte in the middle of a runtime file (a stale or damaged deploy)."""
     path = root / rel
@@ -317,12 +353,14 @@ def _damage(root, rel):
 
 
 def test_damaged_runtime_files_are_named_at_start_up(app, alt_dir, dist):
-    """Pyodide's and onnxruntime-web's own files are checked against assets.json too, in
-    each of the three ways they load: a script (importScripts / import()), a fetched
-    .wasm, and a package's .data (XMLHttpRequest). Each fails create() with a LoadError
-    naming the file, not a loader's own obscure error."""
+    """Pyodide's, onnxruntime-web's and LiteRT.js's own files are checked against
+    assets.json too, in each of the ways they load: a script (importScripts / import()), a
+    fetched .wasm, and a package's .data (XMLHttpRequest). Each fails create() with a
+    LoadError naming the file, not a loader's own obscure error."""
     files = {"script": "pyodide/pyodide.asm.js", "module": "ort/ort-wasm-simd-threaded.mjs",
-             "wasm": "ort/ort-wasm-simd-threaded.wasm", "data": "pyodide/numpy.data"}
+             "wasm": "ort/ort-wasm-simd-threaded.wasm", "data": "pyodide/numpy.data",
+             "litert-script": "litert/litert_wasm_internal.js",
+             "litert-wasm": "litert/litert_wasm_internal.wasm"}
     bases = [_variant(alt_dir, dist, f"damaged-{kind}", lambda root, rel=rel: _damage(root, rel))
              for kind, rel in files.items()]
     errors = app.page.evaluate("""async (bases) => {

@@ -10,7 +10,9 @@ test("no options give Python's defaults, in Python's names", () => {
   const { py, opts } = pipelineOptions({});
   assert.deepEqual(py, Object.fromEntries(OPTIONS.map((o) => [o.name, o.default])));
   assert.equal(py.model_complexity, 1);
-  assert.equal(opts.backend, "wasm");
+  assert.equal(opts.backend, "litert");
+  assert.equal(pipelineOptions({ backend: "wasm" }).opts.backend, "wasm");
+  assert.throws(() => pipelineOptions({ backend: "cpu" }), { name: "RangeError", message: /backend must be "litert", "wasm" or "webgpu"/ });
   assert.deepEqual(modelsFor(py), ["pose_detector", "pose_landmark_full", "hand_recrop", "hand_landmark_full", "lifter"]);
 });
 
