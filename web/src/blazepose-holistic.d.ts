@@ -68,6 +68,9 @@ export interface Timings {
   poseLandmarks?: number;
   handRecrop?: number;
   handLandmarks?: number;
+  /** enableHandRecovery: the palm search at a wrist, and the hand model on what it found. */
+  palmDetector?: number;
+  handRecovery?: number;
   lifter?: number;
   inference: number;
   /** Python (Pyodide) pipeline time, including the JS/Python crossings. */
