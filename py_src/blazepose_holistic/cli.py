@@ -1,4 +1,5 @@
-"""Command line: ``python -m blazepose_holistic track INPUT [INPUT...] --json OUT.json``.
+"""Command line: ``blazepose-holistic track INPUT [INPUT...] --json OUT.json`` (the
+installed console script; ``python -m blazepose_holistic`` is the same).
 
 INPUT is an image, a directory of frames (tracked as one sequence, in file-name order) or a
 video file (tracked). A lone image is processed in image mode; ``--static`` forces image mode
@@ -23,8 +24,8 @@ class CliError(RuntimeError):
     pass
 
 
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m blazepose_holistic", description=__doc__.split("\n")[0])
+def _parser(prog: str) -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     ap.add_argument("--version", action="version", version=__version__)
     sub = ap.add_subparsers(dest="command", required=True)
     t = sub.add_parser("track", help="track body, hands and body model in images and videos")
@@ -186,12 +187,12 @@ def track(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog: str = "blazepose-holistic") -> int:
     from .frames import FrameError
     from .media import MediaError
     from .model_store import ModelError
 
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     try:
         return track(args)
     except (CliError, MediaError, ModelError, FrameError, PipelineError) as e:
