@@ -57,7 +57,8 @@ def build(out: Path) -> Path:
     models, entries = packaged_models()
     notice = models_notice(entries).encode()
     files = package_modules() + models + [("blazepose_holistic/models/NOTICE.md", notice)]
-    metadata = f"Summary: {SUMMARY}\n" + "".join(f"Requires-Dist: {r}\n" for r in REQUIRES)
+    metadata = (f"Summary: {SUMMARY}\n" + "".join(f"Requires-Dist: {r}\n" for r in REQUIRES)
+                + "Provides-Extra: ray\nRequires-Dist: ray; extra == \"ray\"\n")
     dist_info = {
         "entry_points.txt": ENTRY_POINTS.encode(),
         "LICENSE": (ROOT / "LICENSE").read_bytes(),
