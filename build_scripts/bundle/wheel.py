@@ -18,8 +18,8 @@ from build_scripts.common.paths import ROOT
 PACKAGE = ROOT / "py_src" / "blazepose_holistic"
 # Modules that need CPython's side of the package (onnxruntime, PyAV, Pillow, files):
 # the onnxruntime driver and the API and command line built on it.
-CPYTHON_ONLY = ("__main__", "cli", "drawing", "engine_ort", "frames", "media", "model_store",
-                "tracker")
+CPYTHON_ONLY = ("__main__", "batch", "cli", "drawing", "engine_ort", "frames", "media",
+                "model_store", "tracker")
 # The earliest timestamp a zip can store: rebuilding gives the same bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
