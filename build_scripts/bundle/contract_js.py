@@ -30,6 +30,9 @@ def render() -> str:
          "range": list(s.range) if s.range else None, "doc": s.doc}
         for s in contract.OPTION_SPECS
     ]
+    aliases = [{"name": a.name, "jsName": a.js_name, "option": a.option, "doc": a.doc,
+                "values": [list(v) for v in a.values] if a.values else None}
+               for a in contract.OPTION_ALIASES]
     results = [{"name": f.name, "jsName": f.js_name, "kind": f.kind, "keys": list(f.keys)}
                for f in contract.RESULT_FIELDS]
     choices = [[list(combo), models] for combo, models in contract.model_choices()]
@@ -40,6 +43,12 @@ def render() -> str:
         "/** The options: Python and JS names, kind, default, choices or [min, max], doc. */",
         "export const OPTIONS = [",
         *[f"  {_js(o)}," for o in options],
+        "];",
+        "",
+        "/** MediaPipe Tasks' names for options: [alias value, option value] pairs, or null",
+        " * (the same value). Resolved like Python's contract.resolve_aliases. */",
+        "export const OPTION_ALIASES = [",
+        *[f"  {_js(a)}," for a in aliases],
         "];",
         "",
         f"export const COMPLEXITIES = {_js(list(contract.COMPLEXITIES))};",

@@ -18,8 +18,8 @@ from build_scripts.common.paths import ROOT
 PACKAGE = ROOT / "py_src" / "blazepose_holistic"
 # Modules that need CPython's side of the package (onnxruntime, PyAV, Pillow, files):
 # the onnxruntime driver and the API and command line built on it.
-CPYTHON_ONLY = ("__main__", "cli", "drawing", "engine_ort", "frames", "media", "model_store",
-                "tracker")
+CPYTHON_ONLY = ("__main__", "batch", "cli", "drawing", "engine_ort", "frames", "media",
+                "model_store", "tracker")
 # The earliest timestamp a zip can store: rebuilding gives the same bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -56,17 +56,27 @@ def _record_hash(data: bytes) -> str:
 def build_wheel(out_dir: Path) -> Path:
     """Write ``blazepose_holistic-<version>-py3-none-any.whl`` (the browser's modules,
     METADATA, WHEEL, top_level.txt, RECORD) into ``out_dir``, replacing older wheels."""
-    version = package_version()
-    dist_info = f"blazepose_holistic-{version}.dist-info"
     files = [(p.relative_to(PACKAGE.parent).as_posix(), p.read_bytes()) for p in browser_modules()]
+    metadata = (
+        "Summary: BlazePose GHUM Holistic: the pipeline core, as the browser runs it\n"
+        "Requires-Dist: numpy>=1.17\n"
+    )
+    return write_wheel(out_dir, files, metadata)
+
+
+def write_wheel(out_dir: Path, files: list, metadata: str, dist_info: dict | None = None) -> Path:
+    """A pure-Python wheel of ``files`` [(path in the wheel, bytes)] with ``metadata`` lines
+    after the name and version, and ``dist_info`` {file name: bytes} (entry points,
+    licences) beside METADATA; replaces older wheels in ``out_dir``."""
+    version = package_version()
+    info_dir = f"blazepose_holistic-{version}.dist-info"
     metadata = (
         "Metadata-Version: 2.1\n"
         "Name: blazepose-holistic\n"
         f"Version: {version}\n"
-        "Summary: BlazePose GHUM Holistic: the pipeline core, as the browser runs it\n"
         "License: Apache-2.0\n"
         "Requires-Python: >=3.8\n"
-        "Requires-Dist: numpy>=1.17\n"
+        + metadata
     )
     wheel = (
         "Wheel-Version: 1.0\n"
@@ -74,14 +84,14 @@ def build_wheel(out_dir: Path) -> Path:
         "Root-Is-Purelib: true\n"
         "Tag: py3-none-any\n"
     )
-    files += [
-        (f"{dist_info}/METADATA", metadata.encode()),
-        (f"{dist_info}/WHEEL", wheel.encode()),
-        (f"{dist_info}/top_level.txt", b"blazepose_holistic\n"),
-    ]
+    files = files + [
+        (f"{info_dir}/METADATA", metadata.encode()),
+        (f"{info_dir}/WHEEL", wheel.encode()),
+        (f"{info_dir}/top_level.txt", b"blazepose_holistic\n"),
+    ] + [(f"{info_dir}/{name}", data) for name, data in sorted((dist_info or {}).items())]
     record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in files)
-    record += f"{dist_info}/RECORD,,\n"
-    files.append((f"{dist_info}/RECORD", record.encode()))
+    record += f"{info_dir}/RECORD,,\n"
+    files.append((f"{info_dir}/RECORD", record.encode()))
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("*.whl"):
         old.unlink()

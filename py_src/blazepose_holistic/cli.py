@@ -1,13 +1,21 @@
-"""Command line: ``python -m blazepose_holistic track INPUT [INPUT...] --json OUT.json``.
+"""Command line: ``blazepose-holistic track INPUT [INPUT...] --json OUT.json`` (the
+installed console script; ``python -m blazepose_holistic`` is the same).
 
 INPUT is an image, a directory of frames (tracked as one sequence, in file-name order) or a
 video file (tracked). A lone image is processed in image mode; ``--static`` forces image mode
 everywhere (every frame detected afresh, no smoothing).
+
+Inputs are tracked by ``--workers`` processes (default: one per core; ``batch.py``), or as
+Ray tasks with ``--ray``; the JSON is the same either way. An input that cannot be read is
+reported (``error:`` on stderr, ``errors`` in the JSON) and the others go on. Exit status:
+0 all tracked, 1 some inputs failed (the JSON has the rest), 2 nothing tracked or bad
+arguments.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -23,8 +31,8 @@ class CliError(RuntimeError):
     pass
 
 
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m blazepose_holistic", description=__doc__.split("\n")[0])
+def _parser(prog: str) -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     ap.add_argument("--version", action="version", version=__version__)
     sub = ap.add_subparsers(dest="command", required=True)
     t = sub.add_parser("track", help="track body, hands and body model in images and videos")
@@ -43,7 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--min-detection-confidence", type=float, default=_DEFAULTS.min_detection_confidence)
     t.add_argument("--min-tracking-confidence", type=float, default=_DEFAULTS.min_tracking_confidence)
     t.add_argument("--fps", type=float, default=30.0, help="frame rate of image directories")
-    t.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
+    t.add_argument("--threads", type=int, default=1, help="onnxruntime threads per worker")
+    t.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="worker processes, one input at a time each (default: the number of cores)")
+    t.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="run the inputs as Ray tasks: on the cluster at ADDRESS ('auto', "
+                        "'ray://head:10001'), or a local Ray instance without ADDRESS")
     t.add_argument("--no-progress", action="store_true")
     return ap
 
@@ -110,12 +123,26 @@ def _check_outputs(args, inputs) -> set:
     return input_files | ids | {out}
 
 
-def track(args) -> int:
+def _classify_all(paths: list) -> tuple:
+    """(inputs that can be read, {input index: error}) : one bad input never stops the rest."""
     from . import media
-    from .tracker import HolisticTracker
 
-    inputs = [media.classify(p) for p in args.inputs]
-    taken = _check_outputs(args, inputs)
+    good, errors = {}, {}
+    for i, path in enumerate(paths):
+        try:
+            good[i] = media.classify(path)
+        except media.MediaError as e:
+            errors[i] = str(e)
+    return good, errors
+
+
+def track(args) -> int:
+    import tempfile
+
+    from . import batch
+
+    good, errors = _classify_all(args.inputs)
+    taken = _check_outputs(args, list(good.values()))
     options = dict(
         model_complexity=COMPLEXITIES.index(args.model),
         smooth_landmarks=not args.no_smoothing,
@@ -126,72 +153,83 @@ def track(args) -> int:
         enable_body_model=not args.no_body_model,
         mirrored=args.mirrored,
     )
-    total = sum(i.frame_count for i in inputs)
+    Options.from_mapping(options)  # a bad value fails here, not once per worker
+    if args.workers < 1:
+        raise CliError(f"--workers must be at least 1, not {args.workers}")
     progress = None
-    if not args.no_progress and any(i.kind != "image" for i in inputs):
+    if not args.no_progress and any(i.kind != "image" for i in good.values()):
         from tqdm import tqdm
 
+        total = sum(i.frame_count for i in good.values())
         progress = tqdm(total=total or None, unit="frame", file=sys.stderr)
+    stage = None
     if args.annotate is not None:
         args.annotate.mkdir(parents=True, exist_ok=True)
-        annotate_dir = args.annotate.resolve()
-    records = []
-    # One tracker per mode the inputs actually need: each loads every model.
-    modes = {True} if args.static else {item.kind == "image" for item in inputs}
-    trackers = {
-        static: HolisticTracker(static_image_mode=static, threads=args.threads, **options)
-        for static in modes
-    }
-    sequence = None
+        stage = tempfile.mkdtemp(prefix=".blazepose-holistic-", dir=args.annotate)
+    config = batch.TrackConfig(tuple(options.items()), args.static, args.fps, args.threads, stage)
+    order = sorted(good)
+    paths = [str(good[i].path) for i in order]
+    on_frames = progress.update if progress is not None else (lambda n: None)
     t0 = time.perf_counter()
-    for frame in media.frames(inputs, fps=args.fps):
-        static = args.static or frame.static
-        tracker = trackers[static]
-        if frame.sequence != sequence:
-            tracker.reset()
-            sequence = frame.sequence
-        result = tracker.process(frame.rgb, timestamp=frame.timestamp)
-        record = {"source": frame.source, "timestamp": frame.timestamp}
-        record.update(result.to_json())
-        records.append(record)
-        if args.annotate is not None:
-            from .drawing import annotate
-
-            image_path, mask_path = _annotation_paths(frame.source, annotate_dir, taken)
-            annotate(frame.rgb, result).save(image_path)
-            if result.segmentation_mask is not None:
-                from PIL import Image
-
-                mask = (result.segmentation_mask * 255).round().astype("uint8")
-                Image.fromarray(mask).save(mask_path)
-                record["segmentation_mask_file"] = mask_path.name
+    try:
+        if args.ray is not None:
+            results = batch.run_ray(paths, config, args.ray or None, on_frames)
+        else:
+            results = batch.run_local(paths, config, args.workers, on_frames)
         if progress is not None:
-            progress.update(1)
-    if progress is not None:
-        progress.close()
-    for tracker in trackers.values():
-        tracker.close()
+            progress.close()
+        records = []
+        for i, result in zip(order, results):
+            if result.error is not None:
+                errors[i] = result.error
+                continue
+            _place_annotations(result, args.annotate, taken)
+            records.extend(result.records)
+    finally:
+        if stage is not None:
+            for leftover in Path(stage).iterdir():
+                leftover.unlink()
+            os.rmdir(stage)
+    for i in sorted(errors):
+        print(f"error: {errors[i]}", file=sys.stderr)
+    if not records:
+        return 2
     report = {
         "version": __version__,
         "options": {**options, "static_image_mode": args.static},
         "seconds": round(time.perf_counter() - t0, 3),
         "frames": records,
     }
+    if errors:
+        report["errors"] = [{"input": str(args.inputs[i]), "error": errors[i]} for i in sorted(errors)]
     args.json.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.json.with_name(args.json.name + ".tmp")
     tmp.write_text(json.dumps(report))
     tmp.replace(args.json)
     found = sum(r["pose_landmarks"] is not None for r in records)
-    print(f"{len(records)} frames, pose found in {found}; wrote {args.json}", file=sys.stderr)
-    return 0
+    failed = f"; {len(errors)} input(s) failed" if errors else ""
+    print(f"{len(records)} frames, pose found in {found}{failed}; wrote {args.json}", file=sys.stderr)
+    return 1 if errors else 0
 
 
-def main(argv=None) -> int:
+def _place_annotations(result, annotate_dir: Path | None, taken: set) -> None:
+    """Give a finished input's staged annotations their final names, in input order, so the
+    names never depend on which worker finished first."""
+    for n, image, mask in result.staged:
+        record = result.records[n]
+        image_path, mask_path = _annotation_paths(record["source"], annotate_dir.resolve(), taken)
+        os.replace(image, image_path)
+        if mask is not None:
+            os.replace(mask, mask_path)
+            record["segmentation_mask_file"] = mask_path.name
+
+
+def main(argv=None, prog: str = "blazepose-holistic") -> int:
     from .frames import FrameError
     from .media import MediaError
     from .model_store import ModelError
 
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     try:
         return track(args)
     except (CliError, MediaError, ModelError, FrameError, PipelineError) as e:

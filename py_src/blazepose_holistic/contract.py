@@ -6,6 +6,8 @@ the worker and the page API never retype a name, a default, a range or a model c
 
 - ``Options``: MediaPipe Holistic's option names (snake_case here, camelCase in JS), their
   defaults, ranges and documentation; ``Options.validate`` is the only validation.
+- ``OPTION_ALIASES``: MediaPipe Tasks' names for the same options (``runningMode``, ...),
+  resolved by ``resolve_aliases`` here and by its twin in the page API.
 - ``MODEL_SPECS``: every model the pipeline can request: its crop (input size, value range,
   border), its outputs. The model build writes them into models/manifest.json and the
   drivers check each loaded model against them; the pipeline takes input sizes from here.
@@ -75,12 +77,14 @@ class Options:
 
     @classmethod
     def from_mapping(cls, values: dict) -> Options:
-        """Options from snake_case names, refusing unknown ones; validated."""
-        unknown = sorted(set(values) - set(OPTION_NAMES))
+        """Options from snake_case names or their MediaPipe Tasks aliases, refusing unknown
+        ones and an alias that disagrees with its option; validated."""
+        known = OPTION_NAMES + tuple(a.name for a in OPTION_ALIASES)
+        unknown = sorted(set(values) - set(known))
         if unknown:
             raise PipelineError(
-                f"unknown option(s): {', '.join(unknown)}; known: {', '.join(OPTION_NAMES)}")
-        options = cls(**values)
+                f"unknown option(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        options = cls(**resolve_aliases(values))
         options.validate()
         return options
 
@@ -134,6 +138,74 @@ OPTION_SPECS = tuple(
     for f in dataclasses.fields(Options)
 )
 OPTION_NAMES = tuple(s.name for s in OPTION_SPECS)
+
+
+@dataclass(frozen=True)
+class OptionAlias:
+    """Another name for an option: MediaPipe Tasks' (PoseLandmarker, HolisticLandmarker), so
+    that moving from Tasks is a rename. ``values``: ((alias value, option value), ...) when
+    the alias speaks in other values (runningMode's "IMAGE"), else None (the same value).
+    Tasks' ``minTrackingConfidence`` is already our name and needs no alias."""
+
+    name: str
+    js_name: str
+    option: str
+    doc: str
+    values: tuple | None = None
+
+    def translate(self, value):
+        if self.values is None:
+            return value
+        import enum
+
+        # MediaPipe's Python API passes an enum (VisionTaskRunningMode.IMAGE), JS a string.
+        key = value.name if isinstance(value, enum.Enum) else value
+        for alias_value, option_value in self.values:
+            if isinstance(key, str) and key == alias_value:
+                return option_value
+        allowed = " or ".join(repr(v) for v, _ in self.values)
+        raise PipelineError(f"{self.name} must be {allowed}, not {value!r}")
+
+
+OPTION_ALIASES = (
+    OptionAlias("min_pose_detection_confidence", "minPoseDetectionConfidence",
+                "min_detection_confidence", "MediaPipe Tasks' name for the detector threshold"),
+    OptionAlias("min_pose_presence_confidence", "minPosePresenceConfidence",
+                "min_tracking_confidence",
+                "MediaPipe Tasks' name for the pose presence threshold that triggers re-detection"),
+    OptionAlias("running_mode", "runningMode", "static_image_mode",
+                "MediaPipe Tasks' mode: IMAGE detects on every frame, VIDEO tracks",
+                (("IMAGE", True), ("VIDEO", False))),
+    OptionAlias("output_segmentation_masks", "outputSegmentationMasks", "enable_segmentation",
+                "PoseLandmarker's name for enabling the person mask"),
+    OptionAlias("output_pose_segmentation_masks", "outputPoseSegmentationMasks",
+                "enable_segmentation", "HolisticLandmarker's name for enabling the person mask"),
+)
+
+
+def _same(a, b) -> bool:
+    # True == 1 in Python, but true and 1 are not the same option value.
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
+
+
+def resolve_aliases(values: dict) -> dict:
+    """snake_case options with aliases replaced by the options they name; an alias and its
+    option (or two aliases of one option) given different values is an error, not a guess.
+    The page API does the same from the generated OPTION_ALIASES."""
+    resolved = {k: v for k, v in values.items() if k in OPTION_NAMES}
+    given_by = {k: k for k in resolved}
+    for alias in OPTION_ALIASES:
+        if alias.name not in values:
+            continue
+        value = alias.translate(values[alias.name])
+        if alias.option in resolved and not _same(resolved[alias.option], value):
+            other = given_by[alias.option]
+            raise PipelineError(
+                f"{alias.name}={values[alias.name]!r} and {other}={values[other]!r} both set "
+                f"{alias.option} and disagree; give one of them")
+        resolved[alias.option] = value
+        given_by.setdefault(alias.option, alias.name)
+    return resolved
 
 
 # ------------------------------------------------------------------------------- models

@@ -36,6 +36,44 @@ def test_bad_options_are_named(values, message):
         Options.from_mapping(values)
 
 
+_ALIAS_CASES = json.loads((ROOT / "tests" / "fixtures" / "option_aliases.json").read_text())["cases"]
+_PY_NAME = {**{s.js_name: s.name for s in contract.OPTION_SPECS},
+            **{a.js_name: a.name for a in contract.OPTION_ALIASES}}
+
+
+@pytest.mark.parametrize("case", _ALIAS_CASES, ids=lambda c: json.dumps(c["given"]))
+def test_mediapipe_tasks_aliases_resolve_as_in_the_page_api(case):
+    """The same cases as tests/web/node/tasks.test.mjs, in Python's names."""
+    given = {_PY_NAME[k]: v for k, v in case["given"].items()}
+    if "error" in case:
+        with pytest.raises(PipelineError) as e:
+            Options.from_mapping(given)
+        for part in case["error"]:
+            assert _PY_NAME.get(part, part) in str(e.value)
+    else:
+        want = dataclasses.asdict(Options())
+        want.update(case["expect"])
+        assert dataclasses.asdict(Options.from_mapping(given)) == want
+
+
+def test_running_mode_takes_mediapipes_python_enum():
+    import enum
+
+    class VisionTaskRunningMode(enum.Enum):  # as mediapipe.tasks.python.vision names it
+        IMAGE = "IMAGE"
+        VIDEO = "VIDEO"
+
+    assert Options.from_mapping({"running_mode": VisionTaskRunningMode.IMAGE}).static_image_mode
+    assert not Options.from_mapping({"running_mode": VisionTaskRunningMode.VIDEO}).static_image_mode
+
+
+def test_every_alias_names_an_option_and_no_option_name():
+    for alias in contract.OPTION_ALIASES:
+        assert alias.option in contract.OPTION_NAMES
+        assert alias.name not in contract.OPTION_NAMES and alias.doc
+        assert alias.js_name == re.sub(r"_([a-z])", lambda m: m.group(1).upper(), alias.name)
+
+
 def test_every_option_has_a_camel_case_name_and_a_doc():
     for spec in contract.OPTION_SPECS:
         assert spec.js_name == re.sub(r"_([a-z])", lambda m: m.group(1).upper(), spec.name)
@@ -88,3 +126,8 @@ def test_typescript_and_readme_name_every_option_and_result_field():
         assert f"`{spec.name}`" in readme, spec.name
     for f in contract.RESULT_FIELDS:
         assert re.search(rf"\b{f.js_name}\?:", dts), f.js_name
+    web_md = (ROOT / "docs" / "web.md").read_text()
+    for alias in contract.OPTION_ALIASES:
+        assert re.search(rf"\b{alias.js_name}\?:", dts), alias.js_name
+        assert f"`{alias.js_name}`" in web_md, f"docs/web.md's migration table misses {alias.js_name}"
+        assert f"`{alias.name}`" in readme, alias.name

@@ -7,7 +7,7 @@
 
 import { namedError } from "./errors.js";
 import { checkFrameSize } from "./limits.js";
-import { OPTIONS } from "./generated/contract.js";
+import { OPTION_ALIASES, OPTIONS } from "./generated/contract.js";
 
 const WORKER_FILE = "blazepose-holistic.worker.js";
 
@@ -40,13 +40,45 @@ function checkPipelineOption(spec, value) {
   }
 }
 
+const show = (v) => (typeof v === "string" ? JSON.stringify(v) : String(v));
+
+/** MediaPipe Tasks' names (runningMode, ...) -> ours, as Python's contract.resolve_aliases
+ * does: an alias and its option given different values is an error, not a guess. */
+function resolveAliases(o) {
+  const resolved = { ...o };
+  const givenBy = {};
+  for (const spec of OPTIONS) if (o[spec.jsName] !== undefined) givenBy[spec.name] = spec.jsName;
+  for (const alias of OPTION_ALIASES) {
+    delete resolved[alias.jsName];
+    const raw = o[alias.jsName];
+    if (raw === undefined) continue;
+    let value = raw;
+    if (alias.values) {
+      const pair = alias.values.find(([from]) => from === raw);
+      if (!pair) throw new RangeError(`${alias.jsName} must be ${alias.values.map(([v]) => show(v)).join(" or ")}, not ${show(raw)}`);
+      value = pair[1];
+    }
+    const target = OPTIONS.find((s) => s.name === alias.option);
+    const other = givenBy[alias.option];
+    if (other !== undefined && resolved[target.jsName] !== value) {
+      throw new TypeError(
+        `${alias.jsName}=${show(raw)} and ${other}=${show(o[other])} both set ${target.jsName} and disagree; give one of them`,
+      );
+    }
+    resolved[target.jsName] = value;
+    if (other === undefined) givenBy[alias.option] = alias.jsName;
+  }
+  return resolved;
+}
+
 /** Options as given -> {opts: the tracker's own, py: the pipeline's in Python's names}. */
-export function pipelineOptions(o) {
-  const known = [...OPTIONS.map((s) => s.jsName), ...Object.keys(RUNTIME_DEFAULTS)];
-  const unknown = Object.keys(o).filter((k) => !known.includes(k));
+export function pipelineOptions(given) {
+  const known = [...OPTIONS.map((s) => s.jsName), ...OPTION_ALIASES.map((a) => a.jsName), ...Object.keys(RUNTIME_DEFAULTS)];
+  const unknown = Object.keys(given).filter((k) => !known.includes(k));
   if (unknown.length) {
     throw new TypeError(`unknown option(s) ${unknown.join(", ")}; known: ${known.join(", ")}`);
   }
+  const o = resolveAliases(given);
   const opts = { ...RUNTIME_DEFAULTS, ...o };
   const py = {};
   for (const spec of OPTIONS) {
@@ -315,6 +347,19 @@ export class HolisticTracker {
         }
       }, reject);
     });
+  }
+
+  /**
+   * MediaPipe Tasks' name for send() in VIDEO mode: the same, except that the timestamp is
+   * required and the result comes as a Promise (the work happens in a worker).
+   */
+  detectForVideo(frame, timestampMs) {
+    if (typeof timestampMs !== "number" || !Number.isFinite(timestampMs)) {
+      return Promise.reject(
+        new TypeError(`detectForVideo(frame, timestampMs) needs the frame's timestamp as a finite number of ms, not ${String(timestampMs)}`),
+      );
+    }
+    return this.send(frame, timestampMs);
   }
 
   _dispatch(item) {

@@ -149,6 +149,18 @@ export interface Options {
   smoothBodyModel?: boolean;
   /** Selfie view: left/right still name the person's own sides. Default false. */
   mirrored?: boolean;
+  /** MediaPipe Tasks' names for the options above (docs/web.md, "Moving from MediaPipe
+   * Tasks"); an alias and its option given different values is refused (TypeError). */
+  /** = minDetectionConfidence. */
+  minPoseDetectionConfidence?: number;
+  /** = minTrackingConfidence (the pose presence threshold that triggers re-detection). */
+  minPosePresenceConfidence?: number;
+  /** "IMAGE" = staticImageMode: true, "VIDEO" = staticImageMode: false. */
+  runningMode?: "IMAGE" | "VIDEO";
+  /** PoseLandmarker's name: = enableSegmentation. */
+  outputSegmentationMasks?: boolean;
+  /** HolisticLandmarker's name: = enableSegmentation. */
+  outputPoseSegmentationMasks?: boolean;
   /** Where the bundle's files are; default: the directory of the script / module. */
   baseUrl?: string;
   /** Another Pyodide distribution (its directory or pyodide.js URL); it needs numpy. */
@@ -207,6 +219,9 @@ export declare class HolisticTracker {
   /** At most one frame is processed and one waits; a newer frame replaces the waiting
    * one, whose promise resolves with a DroppedFrame. Default timestamp: performance.now(). */
   send(frame: Frame | { image: Frame }, timestampMs?: number): Promise<Results | DroppedFrame>;
+  /** MediaPipe Tasks' name: send(frame, timestampMs) with the timestamp required; a Promise,
+   * since the work happens in a worker. */
+  detectForVideo(frame: Frame | { image: Frame }, timestampMs: number): Promise<Results | DroppedFrame>;
   onResults(callback: ((results: Results) => void) | null): this;
   reset(): Promise<void>;
   stats(): Promise<WorkerStats>;

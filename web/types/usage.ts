@@ -37,6 +37,13 @@ async function esm(video: HTMLVideoElement, still: ImageData): Promise<number> {
   return n;
 }
 
+async function fromMediaPipeTasks(video: HTMLVideoElement): Promise<number> {
+  // MediaPipe Tasks' option names and detectForVideo (awaited: ours runs in a worker).
+  const tracker = await create({ runningMode: "VIDEO", minPoseDetectionConfidence: 0.5, minPosePresenceConfidence: 0.5, outputSegmentationMasks: false });
+  const r = await tracker.detectForVideo(video, performance.now());
+  return r.dropped ? 0 : r.poseLandmarks?.length ?? 0;
+}
+
 async function scriptTag(img: HTMLImageElement): Promise<void> {
   // The script-tag build's global.
   const tracker = await BlazePoseHolistic.create({ staticImageMode: true });
@@ -46,7 +53,9 @@ async function scriptTag(img: HTMLImageElement): Promise<void> {
 
 // @ts-expect-error modelComplexity is 0, 1 or 2
 create({ modelComplexity: 3 });
+// @ts-expect-error Tasks' LIVE_STREAM has no counterpart (send() with onResults is that)
+create({ runningMode: "LIVE_STREAM" });
 // @ts-expect-error there is no such option
 create({ modelComplexty: 1 });
 
-export { esm, scriptTag };
+export { esm, fromMediaPipeTasks, scriptTag };

@@ -17,6 +17,16 @@ export const OPTIONS = [
   {"choices": null, "default": false, "doc": "frames are mirrored (a selfie recording): left/right and the world landmarks describe the person, not their mirror image", "jsName": "mirrored", "kind": "bool", "name": "mirrored", "range": null},
 ];
 
+/** MediaPipe Tasks' names for options: [alias value, option value] pairs, or null
+ * (the same value). Resolved like Python's contract.resolve_aliases. */
+export const OPTION_ALIASES = [
+  {"doc": "MediaPipe Tasks' name for the detector threshold", "jsName": "minPoseDetectionConfidence", "name": "min_pose_detection_confidence", "option": "min_detection_confidence", "values": null},
+  {"doc": "MediaPipe Tasks' name for the pose presence threshold that triggers re-detection", "jsName": "minPosePresenceConfidence", "name": "min_pose_presence_confidence", "option": "min_tracking_confidence", "values": null},
+  {"doc": "MediaPipe Tasks' mode: IMAGE detects on every frame, VIDEO tracks", "jsName": "runningMode", "name": "running_mode", "option": "static_image_mode", "values": [["IMAGE", true], ["VIDEO", false]]},
+  {"doc": "PoseLandmarker's name for enabling the person mask", "jsName": "outputSegmentationMasks", "name": "output_segmentation_masks", "option": "enable_segmentation", "values": null},
+  {"doc": "HolisticLandmarker's name for enabling the person mask", "jsName": "outputPoseSegmentationMasks", "name": "output_pose_segmentation_masks", "option": "enable_segmentation", "values": null},
+];
+
 export const COMPLEXITIES = ["lite", "full", "heavy"];
 
 /** Which models the options need: [[values of MODEL_OPTIONS], models in request order]. */
