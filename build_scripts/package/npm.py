@@ -62,6 +62,9 @@ THIRD_PARTY = """
   contains CPython 3.8 (Python Software Foundation License) and numpy 1.17 (BSD-3-Clause).
 - `ort/`: onnxruntime-web 1.30.0, Copyright (c) Microsoft Corporation, MIT License
   (licenses/onnxruntime-web.LICENSE).
+- `litert/` and the LiteRT.js code inside `blazepose-holistic.worker.js`: LiteRT.js
+  (@litertjs/core 2.5.3, @litertjs/wasm-utils), Copyright Google LLC, Apache License 2.0
+  (the text is this package's LICENSE). It contains XNNPACK (BSD-3-Clause).
 """
 
 

@@ -187,7 +187,15 @@ export interface TrackerInfo {
   versions: { python: string; pyodide: string; onnxruntime?: string };
   loadMs: number;
   /** When Python and the models were ready (ms since start) and each session's creation. */
-  loadTimings: { pythonReadyMs: number; modelsReadyMs: number; sessionsMs: Record<string, number> };
+  /** Milliseconds since start-up began: Pyodide alone, Python with numpy and our package,
+   * LiteRT.js loaded (backend "litert"), every model's engine; and each engine's creation. */
+  loadTimings: {
+    pyodideReadyMs: number;
+    pythonReadyMs: number;
+    litertReadyMs?: number;
+    modelsReadyMs: number;
+    sessionsMs: Record<string, number>;
+  };
 }
 
 export interface WorkerStats {

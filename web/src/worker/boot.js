@@ -37,13 +37,14 @@ export function importPyodide(index) {
 /**
  * Resolves with {py, bridgeModule}: the Pyodide instance and blazepose_holistic.bridge.
  * numpy waits for `beforePackages` (LiteRT.js's loader, which shares the global `Module`
- * with Pyodide's package loaders: litert.js).
+ * with Pyodide's package loaders: litert.js); onPyodide() marks Pyodide itself ready.
  */
-export async function bootPython(index, wheelUrl, progress, beforePackages) {
+export async function bootPython(index, wheelUrl, progress, beforePackages, onPyodide) {
   progress.stage("pyodide");
   // loadPyodide's own fetches (asm.wasm, asm.data, packages.json) are counted by the
   // fetch / XHR wrappers in progress.js.
   const py = await self.loadPyodide({ indexURL: index });
+  onPyodide();
   await beforePackages;
   progress.stage("numpy");
   const errors = [];

@@ -78,9 +78,12 @@ async function load(msg, guard) {
 
   const loadTimings = { sessionsMs: {} };
   const since = () => Math.round(performance.now() - t0);
-  const litertLoaded = litert ? startLiteRt(new URL(litert, base).href, numThreads) : Promise.resolve();
+  const litertLoaded = litert
+    ? startLiteRt(new URL(litert, base).href, numThreads).then(() => (loadTimings.litertReadyMs = since()))
+    : Promise.resolve();
   litertLoaded.catch(() => {}); // awaited by the engines' branch, which reports it
-  const python = bootPython(index, new URL(wheelFile, base).href, progress, litertLoaded.catch(() => {})).then((r) => {
+  const python = bootPython(index, new URL(wheelFile, base).href, progress, litertLoaded.catch(() => {}),
+    () => (loadTimings.pyodideReadyMs = since())).then((r) => {
     loadTimings.pythonReadyMs = since();
     return r;
   });
