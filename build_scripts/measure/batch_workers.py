@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from build_scripts.common.paths import ROOT
-from build_scripts.measure.common import CLIP, report_header
+from build_scripts.measure.common import CLIP, report_header, write_report
 
 
 def write_clips(folder: Path, clips: int, frames: int) -> list:
@@ -103,8 +103,7 @@ def main(argv=None) -> int:
         "speedup_best": {w: round(best[w] / best[args.workers[0]], 2) for w in args.workers},
         "speedup_median": {w: round(median[w] / median[args.workers[0]], 2) for w in args.workers},
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=1) + "\n")
+    write_report(args.json, report)
     print(f"wrote {args.json}: fps best {best} median {median}; speed-up best "
           f"{report['speedup_best']} median {report['speedup_median']}", file=sys.stderr)
     return 0

@@ -59,7 +59,7 @@ from build_scripts.common.chromium import CHROMIUM
 from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS
 from build_scripts.common.paths import MEDIAPIPE_PACKAGE, ROOT, WEB, sha256_file
 from build_scripts.measure import bench_stats, tasks_bundles
-from build_scripts.measure.common import FPS, PAGES, MeasureError, load_frames, report_header
+from build_scripts.measure.common import FPS, PAGES, MeasureError, load_frames, report_header, write_report
 
 MEDIAPIPE_FILES = (
     "holistic.js", "holistic.binarypb", "holistic_solution_packed_assets_loader.js",
@@ -719,8 +719,7 @@ def main(argv=None) -> int:
         print(f"bench: {e}", file=sys.stderr)
         return 1
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        write_report(args.json, report)
         log(f"wrote {args.json}")
     if args.plot:
         bench_stats.plot_png(report, args.plot)

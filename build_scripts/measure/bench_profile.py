@@ -40,7 +40,7 @@ from build_scripts.common import serve
 from build_scripts.common.chromium import CHROMIUM
 from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS
 from build_scripts.common.paths import ROOT
-from build_scripts.measure.common import FPS, PAGES, load_frames
+from build_scripts.measure.common import FPS, PAGES, load_frames, write_report
 
 ORT_DIST = ROOT / "web" / "node_modules" / "onnxruntime-web" / "dist"
 W, H = 1280, 720
@@ -182,7 +182,7 @@ def cmd_models(args) -> int:
         print(f"{job['key']:44s} {web:15.1f} {min(job['wall']):13.1f} {nat:14.1f} "
               f"{web / nat if nat else float('nan'):10.2f}")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1) + "\n")
+        write_report(args.json, rows)
     return 0
 
 
@@ -256,7 +256,7 @@ def cmd_python(args) -> int:
     if profile:
         print(profile)
     if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        write_report(args.json, report)
     return 0
 
 

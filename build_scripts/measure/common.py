@@ -92,3 +92,11 @@ def report_header(module: str, argv: list | None = None) -> dict:
         "revision": git_revision(),
         "machine": machine_info(),
     }
+
+
+def write_report(path: Path, report) -> None:
+    """A tool's JSON report, its folder made if needed (reports go to out/runs/...)."""
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1) + "\n")

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from build_scripts.measure.bench_profile import ORT_DIST, H, W, profile_page
-from build_scripts.measure.common import MeasureError, report_header
+from build_scripts.measure.common import MeasureError, report_header, write_report
 
 CONV_OPS = {"Conv", "FusedConv", "NhwcFusedConv", "NhwcConv"}
 
@@ -175,8 +175,7 @@ def main(argv=None) -> int:
         print(f"op_profile: {e}", file=sys.stderr)
         return 1
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        write_report(args.json, report)
     return 0
 
 

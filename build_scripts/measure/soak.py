@@ -40,7 +40,7 @@ from build_scripts.common import serve
 from build_scripts.common.chromium import CHROMIUM
 from build_scripts.common.chromium import FLAGS as CHROMIUM_FLAGS
 from build_scripts.common.paths import ROOT
-from build_scripts.measure.common import CLIP, FPS, PAGES, MeasureError, report_header, to_rgba
+from build_scripts.measure.common import CLIP, FPS, PAGES, MeasureError, report_header, to_rgba, write_report
 from build_scripts.measure.memory_probe import instrument_worker
 
 SIZE = (640, 360)
@@ -507,8 +507,7 @@ def main(argv=None) -> int:
                 browser.close()
     report["failures"] = failures(report)
     report.pop("per_frame")  # 10 000 rows: the windows, samples and counts summarise them
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=1) + "\n")
+    write_report(args.json, report)
     log(f"wrote {args.json}")
     print(summary(report))
     for failure in report["failures"]:
