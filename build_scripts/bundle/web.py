@@ -118,7 +118,7 @@ def esbuild(out: Path) -> None:
 
 
 # --------------------------------------------------------------------------- models
-def copy_models(out: Path) -> dict:
+def copy_models(out: Path) -> tuple:
     """Copy every model some options can request, each checked against its sha256, with
     its LiteRT network and crop model (backend "litert")."""
     try:
@@ -145,7 +145,7 @@ def copy_models(out: Path) -> dict:
     for stale in (out / "models").glob("*"):
         if stale.suffix in (".onnx", ".tflite") and stale.name not in shipped:
             stale.unlink()
-    return subset
+    return subset, crops
 
 
 # --------------------------------------------------------------------------- sizes
@@ -153,7 +153,15 @@ def gzip_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6, mtime=0))
 
 
-def size_report(out: Path, wheel: Path, models: dict) -> dict:
+def litert_model_files(entry: dict, crops: dict) -> list:
+    """The files backend "litert" downloads for a model: its network and crop model, or
+    (our own models) the ONNX model."""
+    if "litert" not in entry:
+        return [entry["file"]]
+    return [entry["litert"]["file"], crops[entry["litert"]["crop_model"]]["file"]]
+
+
+def size_report(out: Path, wheel: Path, models: dict, crops: dict) -> dict:
     def entry(rel: str) -> dict:
         data = (out / rel).read_bytes()
         return {"file": rel, "bytes": len(data), "gzip_bytes": gzip_size(data)}
@@ -167,17 +175,24 @@ def size_report(out: Path, wheel: Path, models: dict) -> dict:
         ["blazepose-holistic.js", "blazepose-holistic.worker.js", "assets.json"]
         + [f"pyodide/{f}" for f in PYODIDE_FILES]
         + [f"ort/{f}" for f in ORT_WASM_FILES]
+        # The default backend's LiteRT.js build (a browser with relaxed SIMD, one thread).
+        + ["litert/litert_wasm_internal.js", "litert/litert_wasm_internal.wasm"]
         + [f"python/{wheel.name}", "models/manifest.json"]
     )
-    default_models = [f"models/{models[m]['file']}" for m in DEFAULT_MODELS if m in models]
+    default_models = sorted({
+        f"models/{f}" for m in DEFAULT_MODELS if m in models
+        for f in litert_model_files(models[m], crops)})
     report = {
-        "about": "Bytes a page downloads with the default options (script-tag build, WASM "
-                 "backend, modelComplexity 1, hands on, body model on when the lifter is "
+        "about": "Bytes a page downloads with the default options (script-tag build, backend "
+                 "litert, modelComplexity 1, hands on, body model on when the lifter is "
                  "present). gzip_bytes: gzip level 6, what a compressing server sends.",
         "default_page": group(runtime + default_models),
         "runtime": group(runtime),
         "default_models": group(default_models),
         "models": group([f"models/{e['file']}" for e in models.values()]),
+        "litert_networks_and_crops": group(sorted(
+            {f"models/{e['litert']['file']}" for e in models.values() if "litert" in e}
+            | {f"models/{c['file']}" for c in crops.values()})),
         "webgpu_extra": group([f"ort/{f}" for f in ORT_WEBGPU_FILES]),
         "esm_build": entry("blazepose-holistic.mjs"),
     }
@@ -207,12 +222,12 @@ def build(out: Path) -> dict:
     for name in LITERT_FILES:
         copy(LITERT_WASM / name, out / "litert" / name)
     wheel = build_wheel(out / "python")
-    models = copy_models(out)
+    models, crops = copy_models(out)
     for path in sorted((WEB / "examples").glob("*")):
         if path.is_file():
             copy(path, out / "examples" / path.name)
     write_assets(out)
-    report = size_report(out, wheel, models)
+    report = size_report(out, wheel, models, crops)
     (out / "size-report.json").write_text(json.dumps(report, indent=1) + "\n")
     return report
 
