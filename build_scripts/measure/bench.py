@@ -98,6 +98,10 @@ SYSTEMS = {
                "label": "ours, native onnxruntime (CPython), the floor"},
     "baseline": {"row": "holistic", "driver": "ours",
                  "label": "another build of ours (--baseline), same options as ours"},
+    "ours_recovery": {"row": "holistic", "driver": "ours", "hand_recovery": True,
+                      "label": "variant: ours, browser, with enableHandRecovery (issue #17)"},
+    "native_recovery": {"row": "holistic", "driver": "native", "hand_recovery": True,
+                        "label": "variant: ours, native onnxruntime, with enable_hand_recovery"},
     "ours_pose": {"row": "pose_only", "driver": "ours",
                   "label": "ours, browser, hands and body model off"},
     "tasks_pose": {"row": "pose_only", "driver": "tasks", "task": "pose_landmarker",
@@ -115,13 +119,14 @@ RATIO_PAIRS = (("ours", "tasks_holistic"), ("ours_pose", "tasks_pose"),
                ("ours", "mediapipe_cpu"), ("ours", "mediapipe_webgl"),
                ("tasks_holistic", "mediapipe_cpu"), ("ours", "native"),
                ("ours_pose", "native_pose"), ("tasks_pose", "native_pose"),
-               ("ours", "baseline"), ("ours", "ours_ort"), ("ours_ort", "tasks_holistic"))
+               ("ours", "baseline"), ("ours", "ours_ort"), ("ours_ort", "tasks_holistic"),
+               ("ours_recovery", "ours"), ("native_recovery", "native"))
 # (system, reference) for landmark agreement; the reference's torso is the unit.
 AGREEMENT_PAIRS = (("ours", "tasks_holistic"), ("ours_pose", "tasks_pose"),
                    ("ours", "mediapipe_cpu"), ("ours", "mediapipe_webgl"),
                    ("tasks_holistic", "mediapipe_cpu"), ("mediapipe_webgl", "mediapipe_cpu"),
                    ("ours", "native"), ("ours_pose", "native_pose"), ("ours", "baseline"),
-                   ("ours_ort", "native"))
+                   ("ours_ort", "native"), ("ours_recovery", "native_recovery"))
 # Chromium resolves no host name, so a request to another origin fails before it leaves
 # the machine (IP literals are not used by any system here).
 BLOCK_OTHER_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -353,7 +358,8 @@ def system_config(name: str, args, tasks_models: dict | None = None) -> dict:
         hands, body = False, False
     cfg = {"driver": spec["driver"], "modelComplexity": COMPLEXITIES.index(args.model)}
     if spec["driver"] in ("ours", "native"):
-        cfg.update(hands=hands, bodyModel=body, threads=args.threads)
+        cfg.update(hands=hands, bodyModel=body, threads=args.threads,
+                   handRecovery=spec.get("hand_recovery", False))
     if spec["driver"] == "ours":
         cfg["backend"] = spec.get("backend", args.backend)
     if "useCpuInference" in spec:
@@ -399,7 +405,7 @@ class NativeSystem:
         from blazepose_holistic.model_store import ModelStore
 
         self.args, self.unique, self.sequence = args, unique, sequence
-        self.hands = cfg["hands"]
+        self.hands, self.recovery = cfg["hands"], cfg["handRecovery"]
         body = cfg["bodyModel"]
         self.body = ("lifter" in ModelStore().models) if body is None else body
         self.tracker = None
@@ -413,7 +419,7 @@ class NativeSystem:
         self.tracker = HolisticTracker(
             model_complexity=COMPLEXITIES.index(self.args.model), static_image_mode=(mode == "image"),
             enable_hands=self.hands, enable_body_model=self.body,
-            threads=self.args.threads)
+            enable_hand_recovery=self.recovery, threads=self.args.threads)
         init_ms = (time.perf_counter() - t0) * 1e3
         first = self.frame(0)
         cold = {"cold_start_ms": round((time.perf_counter() - t0) * 1e3, 1),

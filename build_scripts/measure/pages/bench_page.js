@@ -215,6 +215,7 @@ const ours = {
     const startup = {};
     this.t0 = performance.now();
     if (cfg.bodyModel !== null && cfg.bodyModel !== undefined) options.enableBodyModel = cfg.bodyModel;
+    if (cfg.handRecovery) options.enableHandRecovery = true;
     this.tracker = await window.BlazePoseHolistic.create(options);
     bench.info = { ...this.tracker.info, startupMs: startup };
   },
