@@ -187,10 +187,15 @@ export interface TrackerInfo {
   versions: { python: string; pyodide: string; onnxruntime?: string };
   loadMs: number;
   /** When Python and the models were ready (ms since start) and each session's creation. */
-  /** Milliseconds since start-up began: Pyodide alone, Python with numpy and our package,
-   * LiteRT.js loaded (backend "litert"), every model's engine; and each engine's creation. */
+  /** Milliseconds since start-up began: Pyodide alone, numpy's package loaded and then
+   * imported, our wheel fetched, Python
+   * with our package imported, LiteRT.js loaded (backend "litert"), every model's engine;
+   * and each engine's creation. */
   loadTimings: {
     pyodideReadyMs: number;
+    numpyLoadedMs: number;
+    numpyReadyMs: number;
+    wheelFetchedMs: number;
     pythonReadyMs: number;
     litertReadyMs?: number;
     modelsReadyMs: number;

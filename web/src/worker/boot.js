@@ -37,23 +37,25 @@ export function importPyodide(index) {
 /**
  * Resolves with {py, bridgeModule}: the Pyodide instance and blazepose_holistic.bridge.
  * numpy waits for `beforePackages` (LiteRT.js's loader, which shares the global `Module`
- * with Pyodide's package loaders: litert.js); onPyodide() marks Pyodide itself ready.
+ * with Pyodide's package loaders: litert.js); mark(name) records each step's end.
  */
-export async function bootPython(index, wheelUrl, progress, beforePackages, onPyodide) {
+export async function bootPython(index, wheelUrl, progress, beforePackages, mark) {
   progress.stage("pyodide");
   // loadPyodide's own fetches (asm.wasm, asm.data, packages.json) are counted by the
   // fetch / XHR wrappers in progress.js.
   const py = await self.loadPyodide({ indexURL: index });
-  onPyodide();
+  mark("pyodideReadyMs");
   await beforePackages;
   progress.stage("numpy");
   const errors = [];
   await py.loadPackage(["numpy"], () => {}, (err) => errors.push(String(err)));
+  mark("numpyLoadedMs");
   try {
     py.runPython("import numpy");
   } catch (e) {
     throw namedError("LoadError", `Pyodide could not load numpy from ${index}: ${errors.join("; ") || e.message}`);
   }
+  mark("numpyReadyMs");
   progress.stage("package");
   const wheel = await fetchBytes(wheelUrl, "the blazepose_holistic wheel");
   const expected = progress.expectedSha256(wheelUrl);
@@ -63,6 +65,7 @@ export async function bootPython(index, wheelUrl, progress, beforePackages, onPy
       throw namedError("LoadError", `the Python wheel ${wheelUrl} does not match assets.json (sha256 ${got.slice(0, 12)}..., expected ${expected.slice(0, 12)}...)`);
     }
   }
+  mark("wheelFetchedMs");
   py.runPython(INSTALL_WHEEL);
   const install = py.globals.get("install_wheel");
   try {

@@ -83,7 +83,7 @@ async function load(msg, guard) {
     : Promise.resolve();
   litertLoaded.catch(() => {}); // awaited by the engines' branch, which reports it
   const python = bootPython(index, new URL(wheelFile, base).href, progress, litertLoaded.catch(() => {}),
-    () => (loadTimings.pyodideReadyMs = since())).then((r) => {
+    (name) => (loadTimings[name] = since())).then((r) => {
     loadTimings.pythonReadyMs = since();
     return r;
   });
