@@ -1,5 +1,5 @@
 // The "litert" backend: MediaPipe's networks on LiteRT.js (XNNPACK's WebAssembly kernels,
-// as MediaPipe itself runs them), our crop graph on onnxruntime-web in front of each.
+// as MediaPipe itself runs them), our crop (crop.js) in front of each.
 // onnxruntime-web's WASM build has no depthwise-convolution kernel (docs/benchmark.md,
 // "Where the time goes"); these networks are mostly depthwise convolutions.
 //
@@ -8,6 +8,7 @@
 // meta: [[name, type, dims]] in the manifest's output order; buffers: their typed arrays.
 import { Tensor, loadAndCompile, loadLiteRt, supportsFeature } from "@litertjs/core";
 import { namedError } from "../errors.js";
+import { cropFrame } from "./crop.js";
 import { fetchChecked } from "./download.js";
 
 /** The LiteRT.js loader script this browser runs: relaxed SIMD (+ threads), else compat. */
@@ -40,10 +41,10 @@ async function compile(name, bytes, threads) {
 }
 
 /**
- * The engine of one MediaPipe model: crop (an onnxruntime-web session, shared by the models
- * with the same crop) then the network, once per crop (the TFLite files have batch 1).
+ * The engine of one MediaPipe model: our crop (crop.js) then the network, once per crop
+ * (the TFLite files have batch 1).
  */
-export async function litertEngine(name, entry, bytes, cropSession, ort, threads) {
+export async function litertEngine(name, entry, bytes, threads) {
   const net = await compile(name, bytes, threads);
   const detail = net.getOutputDetails().map((d) => d.name);
   const wanted = entry.outputs.map((o) => o.name);
@@ -53,31 +54,28 @@ export async function litertEngine(name, entry, bytes, cropSession, ort, threads
   }
   const shape = entry.litert.input_shape;
   const per = shape.reduce((a, b) => a * b, 1);
+  const { size, value_range: [lo, hi], border } = entry.crop;
   return {
     inputNames: ["image", "matrix"],
     outputNames: wanted,
     async run(image, names, shapes, arrays) {
-      const feeds = { image };
-      for (let i = 0; i < names.length; i++) feeds[names[i]] = new ort.Tensor("float32", arrays[i], shapes[i]);
-      const crops = (await cropSession.run(feeds))[cropSession.outputNames[0]];
-      const batch = crops.dims[0];
+      const [height, width] = image.dims;
+      const matrices = arrays[names.indexOf("matrix")];
+      const batch = shapes[names.indexOf("matrix")][0];
+      const crops = cropFrame(image.data, width, height, matrices, batch, size, lo, hi, border === "zero");
       const parts = wanted.map(() => []);
       let dims = null;
-      try {
-        for (let b = 0; b < batch; b++) {
-          const input = new Tensor(crops.data.subarray(b * per, (b + 1) * per), shape);
-          let outs;
-          try {
-            outs = await net.run([input]);
-          } finally {
-            input.delete();
-          }
-          dims = index.map((i) => outs[i].type.layout.dimensions.slice(1));
-          index.forEach((i, k) => parts[k].push(outs[i].toTypedArray().slice()));
-          for (const o of outs) o.delete();
+      for (let b = 0; b < batch; b++) {
+        const input = new Tensor(crops.subarray(b * per, (b + 1) * per), shape);
+        let outs;
+        try {
+          outs = await net.run([input]);
+        } finally {
+          input.delete();
         }
-      } finally {
-        crops.dispose();
+        dims = index.map((i) => outs[i].type.layout.dimensions.slice(1));
+        index.forEach((i, k) => parts[k].push(outs[i].toTypedArray().slice()));
+        for (const o of outs) o.delete();
       }
       const buffers = parts.map((p) => concat(p));
       const meta = wanted.map((o, k) => [o, "float32", [batch, ...(dims ? dims[k] : [])]]);

@@ -83,9 +83,8 @@ async function createSession(name, entry, bytes, ort, sessionOptions, progress, 
   } catch (e) {
     throw namedError("ModelError", `model '${name}' could not be loaded by onnxruntime-web (corrupt, or not an ONNX model): ${e.message || e}`);
   }
-  // A crop model has no entry of its own: image and matrix in, the crops out.
-  const wantIn = entry ? entry.inputs.map((i) => i.name) : ["image", "matrix"];
-  const wantOut = entry ? entry.outputs.map((o) => o.name) : ["crop"];
+  const wantIn = entry.inputs.map((i) => i.name);
+  const wantOut = entry.outputs.map((o) => o.name);
   if (String(session.inputNames) !== String(wantIn) || String(session.outputNames) !== String(wantOut)) {
     throw namedError("ModelError", `model '${name}' has inputs [${session.inputNames}] and outputs [${session.outputNames}]; the manifest expects [${wantIn}] and [${wantOut}]`);
   }
@@ -115,19 +114,13 @@ function ortEngine(session, ort) {
  * creation time in ms. Downloads and checksums overlap; sessions are created one at a
  * time, which onnxruntime-web's WebGPU provider requires ("another WebGPU EP inference
  * session is being created"); the WASM set-up runs on the worker's one thread either way.
- * With the "litert" backend, the MediaPipe models run on LiteRT.js (litert.js) behind a
- * crop session per crop kind; our own models (the lifter) stay on onnxruntime-web.
+ * With the "litert" backend, the MediaPipe models run on LiteRT.js behind our crop
+ * (litert.js, crop.js); our own models (the lifter) stay on onnxruntime-web.
  */
 export async function loadEngines(backend, models, manifest, modelsBase, ort, sessionOptions, threads, progress, timings) {
   const litert = (m) => backend === "litert" && manifest.models[m] && manifest.models[m].litert;
-  const cropNames = [...new Set(models.filter(litert).map((m) => manifest.models[m].litert.crop_model))];
-  const crops = cropNames.map((c) => fetchModel(c, manifest.crops && manifest.crops[c], modelsBase));
   const downloads = models.map((m) => (litert(m) ? fetchNetwork(m, manifest.models[m], modelsBase) : fetchModel(m, manifest.models[m], modelsBase)));
-  [...crops, ...downloads].forEach((d) => d.catch(() => {})); // each is awaited below, in order
-  const cropSessions = {};
-  for (let i = 0; i < cropNames.length; i++) {
-    cropSessions[cropNames[i]] = await createSession(cropNames[i], null, await crops[i], ort, sessionOptions, progress, timings);
-  }
+  downloads.forEach((d) => d.catch(() => {})); // each is awaited below, in order
   const engines = {};
   for (let i = 0; i < models.length; i++) {
     const name = models[i];
@@ -136,36 +129,23 @@ export async function loadEngines(backend, models, manifest, modelsBase, ort, se
     if (litert(name)) {
       progress.stage("sessions", name);
       const t0 = performance.now();
-      engines[name] = await litertEngine(name, entry, bytes, cropSessions[entry.litert.crop_model], ort, threads);
+      engines[name] = await litertEngine(name, entry, bytes, threads);
       timings[name] = Math.round(performance.now() - t0);
     } else {
       engines[name] = ortEngine(await createSession(name, entry, bytes, ort, sessionOptions, progress, timings), ort);
     }
   }
-  // The crop sessions live as long as the engines that use them.
-  engines[CROPS] = { release: () => Object.values(cropSessions).forEach((s) => s.release().catch(() => {})) };
   return engines;
 }
 
-const CROPS = Symbol("crop sessions");
+export function releaseEngines(engines) {
+  for (const e of Object.values(engines)) e.release();
+}
 
 /** The model files this backend downloads for these models (progress totals). */
 export function modelFiles(backend, models, manifest) {
-  const files = new Set();
-  for (const m of models) {
+  return models.filter((m) => manifest.models[m]).map((m) => {
     const entry = manifest.models[m];
-    if (!entry) continue;
-    if (backend === "litert" && entry.litert) {
-      files.add("models/" + entry.litert.file);
-      const crop = manifest.crops && manifest.crops[entry.litert.crop_model];
-      if (crop) files.add("models/" + crop.file);
-    } else {
-      files.add("models/" + entry.file);
-    }
-  }
-  return [...files];
-}
-
-export function releaseEngines(engines) {
-  for (const e of [...Object.values(engines), engines[CROPS]]) if (e) e.release();
+    return "models/" + (backend === "litert" && entry.litert ? entry.litert.file : entry.file);
+  });
 }
