@@ -118,34 +118,30 @@ def esbuild(out: Path) -> None:
 
 
 # --------------------------------------------------------------------------- models
-def copy_models(out: Path) -> tuple:
+def copy_models(out: Path) -> dict:
     """Copy every model some options can request, each checked against its sha256, with
-    its LiteRT network and crop model (backend "litert")."""
+    its LiteRT network (backend "litert")."""
     try:
         store = ModelStore()
-        subset, crops = {}, {}
+        subset = {}
         for name in WEB_MODELS:
             entry = store.models[name]
             copy_bytes(store.read(name), out / "models" / entry["file"])
             subset[name] = entry
             if "litert" in entry:
-                net = entry["litert"]
-                copy_bytes(store.read_entry(name, net), out / "models" / net["file"])
-                crop = net["crop_model"]
-                crops[crop] = store.manifest["crops"][crop]
-                copy_bytes(store.read_entry(crop, crops[crop]), out / "models" / crops[crop]["file"])
-    except (ModelError, KeyError) as e:
-        raise BuildError(f"model manifest or files: {e}") from e
+                copy_bytes(store.read_entry(name, entry["litert"]), out / "models" / entry["litert"]["file"])
+    except ModelError as e:
+        raise BuildError(str(e)) from e
     manifest = store.manifest
-    out_manifest = {k: v for k, v in manifest.items() if k not in ("models", "crops")}
-    out_manifest["models"], out_manifest["crops"] = subset, crops
+    out_manifest = {k: v for k, v in manifest.items() if k != "models"}
+    out_manifest["models"] = subset
     (out / "models" / "manifest.json").write_text(json.dumps(out_manifest, indent=1) + "\n")
-    shipped = {e["file"] for e in subset.values()} | {e["file"] for e in crops.values()} \
+    shipped = {e["file"] for e in subset.values()} \
         | {e["litert"]["file"] for e in subset.values() if "litert" in e}
     for stale in (out / "models").glob("*"):
         if stale.suffix in (".onnx", ".tflite") and stale.name not in shipped:
             stale.unlink()
-    return subset, crops
+    return subset
 
 
 # --------------------------------------------------------------------------- sizes
@@ -153,15 +149,7 @@ def gzip_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6, mtime=0))
 
 
-def litert_model_files(entry: dict, crops: dict) -> list:
-    """The files backend "litert" downloads for a model: its network and crop model, or
-    (our own models) the ONNX model."""
-    if "litert" not in entry:
-        return [entry["file"]]
-    return [entry["litert"]["file"], crops[entry["litert"]["crop_model"]]["file"]]
-
-
-def size_report(out: Path, wheel: Path, models: dict, crops: dict) -> dict:
+def size_report(out: Path, wheel: Path, models: dict) -> dict:
     def entry(rel: str) -> dict:
         data = (out / rel).read_bytes()
         return {"file": rel, "bytes": len(data), "gzip_bytes": gzip_size(data)}
@@ -179,9 +167,9 @@ def size_report(out: Path, wheel: Path, models: dict, crops: dict) -> dict:
         + ["litert/litert_wasm_internal.js", "litert/litert_wasm_internal.wasm"]
         + [f"python/{wheel.name}", "models/manifest.json"]
     )
-    default_models = sorted({
-        f"models/{f}" for m in DEFAULT_MODELS if m in models
-        for f in litert_model_files(models[m], crops)})
+    # Backend "litert" downloads a model's network, or (our own models) its ONNX model.
+    default_models = [f"models/{models[m].get('litert', models[m])['file']}"
+                      for m in DEFAULT_MODELS if m in models]
     report = {
         "about": "Bytes a page downloads with the default options (script-tag build, backend "
                  "litert, modelComplexity 1, hands on, body model on when the lifter is "
@@ -190,9 +178,8 @@ def size_report(out: Path, wheel: Path, models: dict, crops: dict) -> dict:
         "runtime": group(runtime),
         "default_models": group(default_models),
         "models": group([f"models/{e['file']}" for e in models.values()]),
-        "litert_networks_and_crops": group(sorted(
-            {f"models/{e['litert']['file']}" for e in models.values() if "litert" in e}
-            | {f"models/{c['file']}" for c in crops.values()})),
+        "litert_networks": group([f"models/{e['litert']['file']}"
+                                  for e in models.values() if "litert" in e]),
         "webgpu_extra": group([f"ort/{f}" for f in ORT_WEBGPU_FILES]),
         "esm_build": entry("blazepose-holistic.mjs"),
     }
@@ -222,12 +209,12 @@ def build(out: Path) -> dict:
     for name in LITERT_FILES:
         copy(LITERT_WASM / name, out / "litert" / name)
     wheel = build_wheel(out / "python")
-    models, crops = copy_models(out)
+    models = copy_models(out)
     for path in sorted((WEB / "examples").glob("*")):
         if path.is_file():
             copy(path, out / "examples" / path.name)
     write_assets(out)
-    report = size_report(out, wheel, models, crops)
+    report = size_report(out, wheel, models)
     (out / "size-report.json").write_text(json.dumps(report, indent=1) + "\n")
     return report
 

@@ -1,7 +1,7 @@
 """Profiling helpers behind docs/benchmark.md ("Where ours spends a frame").
 
     # onnxruntime-web (headless Chromium) vs native onnxruntime, one model at a time
-    # (--litert: also as the litert backend runs it, crop + LiteRT.js network):
+    # (--litert: also as the litert backend runs it, crop.js + LiteRT.js network):
     python -m build_scripts.measure.bench_profile models pose_landmark_full hand_landmark_full:2 \\
         --crop 256:replicate --level all --level basic --litert
 
@@ -82,15 +82,14 @@ def cmd_models(args) -> int:
     work = Path(tempfile.mkdtemp(prefix="bph-profile-"))
     variants = []  # (label, file, batch)
     store = ModelStore()
-    litert = {}  # label -> (crop file, network file, input shape): the "litert" engine
+    litert = {}  # label -> (network file, input shape, crop): the "litert" engine
     for spec in args.model:
         name, _, batch = spec.partition(":")
         variants.append((spec, store.path(name), int(batch or 1)))
         entry = store.models[name].get("litert")
         if args.litert and entry:
-            crop = store.manifest["crops"][entry["crop_model"]]
-            litert[spec] = (store.find_file(name, crop["file"]), store.find_file(name, entry["file"]),
-                            entry["input_shape"])
+            litert[spec] = (store.find_file(name, entry["file"]), entry["input_shape"],
+                            store.models[name]["crop"])
     for spec in args.onnx or []:
         path, _, batch = spec.partition(":")
         variants.append((Path(path).name + (":" + batch if batch else ""), Path(path),
@@ -108,21 +107,19 @@ def cmd_models(args) -> int:
         link.symlink_to(path.resolve())
         variants[k] = (label, link, batch)
         if label in litert:
-            crop, net, shape = litert[label]
-            for suffix, f in (("crop.onnx", crop), ("net.tflite", net)):
-                (work / "models" / f"{k}.{suffix}").symlink_to(f.resolve())
+            (work / "models" / f"{k}.net.tflite").symlink_to(litert[label][0].resolve())
     frame = (np.arange(W * H * 4) * 7 % 256).astype(np.uint8).reshape(H, W, 4)
     rows = []
     page_path = f"profile_models.html?w={W}&h={H}"  # the page's frame: the same as ``frame``
-    mounts = {"/ort/": ORT_DIST, "/litert-npm/": ROOT / "web" / "node_modules" / "@litertjs"}
+    mounts = {"/ort/": ORT_DIST, "/litert-npm/": ROOT / "web" / "node_modules" / "@litertjs",
+              "/worker-src/": ROOT / "web" / "src" / "worker"}
     with profile_page(work, mounts, page_path) as (page, cpu):
         jobs = []
         for k, (label, path, batch) in enumerate(variants):
             if label in litert:
                 key = f"{label} [litert]"
-                page.evaluate("([k, c, n, s]) => createLiteRt(k, c, n, s)",
-                              [key, f"/models/{k}.crop.onnx", f"/models/{k}.net.tflite",
-                               litert[label][2]])
+                page.evaluate("([k, n, s, c]) => createLiteRt(k, n, s, c)",
+                              [key, f"/models/{k}.net.tflite", *litert[label][1:]])
                 page.evaluate("([k, b]) => run(k, b, 1)", [key, batch])  # warm-up
                 jobs.append({"key": key, "batch": batch, "sess": None, "native_of": label,
                              "web": [], "wall": [], "native": []})
@@ -272,7 +269,7 @@ def main(argv=None) -> int:
                    help="graph optimisation level(s) to compare (default all)")
     m.add_argument("--litert", action="store_true",
                    help="also each manifest model as the worker's litert backend runs it "
-                        "(crop on onnxruntime-web, network on LiteRT.js)")
+                        "(crop.js, network on LiteRT.js)")
     m.add_argument("--blocks", type=int, default=6)
     m.add_argument("--runs", type=int, default=8, help="runs per block")
     m.add_argument("--json", type=Path)

@@ -328,7 +328,7 @@ def build(force: bool = False) -> dict:
                      "tensor_layout": "NHWC"},
         }
         report["models"][name] = entry_report
-        manifest["models"][name]["litert"] = litert_files(name, spec, tflite, out_dir, manifest)
+        manifest["models"][name]["litert"] = litert_files(name, spec, tflite, out_dir)
     add_own_models(manifest)
     (paths.MODELS / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     (out_dir / "conversion_report.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -338,22 +338,15 @@ def build(force: bool = False) -> dict:
     return manifest
 
 
-def litert_files(name: str, spec: dict, tflite: bytes, out_dir: Path, manifest: dict) -> dict:
-    """The model's two halves for the browser's LiteRT backend (build_scripts/models/litert.py):
-    writes <name>.tflite and its crop model (once per crop); returns the manifest's "litert"."""
+def litert_files(name: str, spec: dict, tflite: bytes, out_dir: Path) -> dict:
+    """The model's network for the browser's LiteRT backend (build_scripts/models/litert.py):
+    writes <name>.tflite; returns the manifest's "litert"."""
     from build_scripts.models import litert
 
     net, fields = litert.network_cached(name, spec, tflite)
     (out_dir / f"{name}.tflite").write_bytes(net)
-    crop = litert.crop_name(*spec["crop"])
-    crops = manifest.setdefault("crops", {})
-    if crop not in crops:
-        data = litert.crop_model(*spec["crop"])
-        (out_dir / f"{crop}.onnx").write_bytes(data)
-        crops[crop] = {"file": f"{crop}.onnx", "sha256": paths.sha256_bytes(data),
-                       "bytes": len(data)}
     return {"file": f"{name}.tflite", "sha256": paths.sha256_bytes(net), "bytes": len(net),
-            "crop_model": crop, **fields}
+            **fields}
 
 
 # Measured per build, not fixed by the pinned inputs: the float kernels of TFLite and

@@ -1,62 +1,23 @@
-"""The browser's fast path: MediaPipe's own TFLite networks for LiteRT.js, our crops for
-onnxruntime-web.
+"""The browser's fast path: MediaPipe's own TFLite networks for LiteRT.js.
 
 onnxruntime-web's WASM build runs depthwise convolutions through im2col and a one-row GEMM
 per channel (docs/benchmark.md, "Where the time goes"), 7-15x slower than native; LiteRT.js
-runs TFLite models on XNNPACK's WebAssembly kernels, as MediaPipe does. So the browser's
-``litert`` backend splits each fused model back into its two halves:
+runs TFLite models on XNNPACK's WebAssembly kernels, as MediaPipe does. The browser's
+``litert`` backend runs each model as its two halves: the crop (the worker's crop.js, the
+crop graph's arithmetic, tested against crop_graph.reference_crop) and the network, the
+source ``.tflite`` from @mediapipe/holistic with the outputs the contract drops pruned away
+(the pose models' segmentation head costs half their time), run by LiteRT.js one crop at a
+time (the files have a fixed batch of 1).
 
-* the crop graph (build_scripts/models/crop_graph.py, the same bytes of logic that are fused
-  in front of every ONNX model) as a standalone ONNX model per (size, value range, border):
-  image + matrix -> (B, S, S, 3) float crops; run by onnxruntime-web;
-* the network as the source ``.tflite`` from @mediapipe/holistic with the outputs the
-  contract drops pruned away (the pose models' segmentation head costs half their time),
-  run by LiteRT.js one crop at a time (the files have a fixed batch of 1).
-
-Both are verified here: each pruned network against its source in the TFLite interpreter
-(kept outputs bit-identical), each crop model against the float64 reference crop. Needs
-tensorflow (the build environment); results are cached by content hash like the ONNX models.
+Each pruned network is verified against its source in the TFLite interpreter (kept outputs
+bit-identical). Needs tensorflow (the build environment); results are cached by content
+hash like the ONNX models.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from build_scripts.models.build import (
-    FUSED_TOLERANCE,
-    max_rel_diff,
-    model_inputs,
-    random_crop_matrices,
-    real_images,
-)
-
-
-def crop_name(size: int, value_range, border: str) -> str:
-    lo, hi = value_range
-    return f"crop_{size}_{border}_{lo:g}_{hi:g}".replace("-", "m")
-
-
-def crop_model(size: int, value_range, border: str) -> bytes:
-    """The standalone crop graph, canonical bytes, verified against the reference crop."""
-    from build_scripts.models import crop_graph, onnx_edits
-    from build_scripts.models.build import ort_session
-
-    model = crop_graph.build_crop_graph(size, value_range, border)
-    name = crop_name(size, value_range, border)
-    onnx_edits.canonicalise(model, name, doc=(
-        f"{name}: the {size} px crop ({border} border, values {value_range[0]:g}..."
-        f"{value_range[1]:g}) that every fused model runs first, alone"))
-    data = model.SerializeToString()
-    sess = ort_session(data)
-    rng = np.random.default_rng(size)
-    for img in real_images()[:2]:
-        mats = random_crop_matrices(rng, 2, img.shape[:2], size)
-        rgba = np.concatenate([img, np.full(img.shape[:2] + (1,), 255, np.uint8)], axis=2)
-        got = sess.run(None, {"image": rgba, "matrix": mats})[0]
-        ref = crop_graph.reference_crop(img, mats.astype(np.float64), size, value_range, border)
-        diff = float(np.abs(got - ref).max())
-        if not diff <= FUSED_TOLERANCE * (value_range[1] - value_range[0]):
-            raise RuntimeError(f"{name}: crop differs from the reference crop by {diff}")
-    return data
+from build_scripts.models.build import max_rel_diff, model_inputs, real_images
 
 
 def prune_outputs(tflite: bytes, keep: list) -> bytes:

@@ -44,11 +44,10 @@ def packaged_models() -> tuple:
     request, each read through the model store (so checked against its sha256)."""
     store = ModelStore()
     names = contract.possible_models()
-    # The browser's LiteRT files (networks, crop models) are not in the wheel: CPython runs
-    # the fused ONNX models only.
+    # The browser's LiteRT networks are not in the wheel: CPython runs the fused ONNX models.
     entries = {name: {k: v for k, v in store.models[name].items() if k != "litert"}
                for name in names}
-    manifest = {k: v for k, v in store.manifest.items() if k not in ("models", "crops")}
+    manifest = {k: v for k, v in store.manifest.items() if k != "models"}
     manifest["models"] = entries
     files = [(f"blazepose_holistic/models/{entries[n]['file']}", store.read(n)) for n in names]
     files.append(("blazepose_holistic/models/manifest.json",

@@ -32,7 +32,8 @@ def test_js_crop_matches_the_reference_crop(tmp_path, size, value_range, border)
         import {{ cropFrame }} from "{(ROOT / 'web' / 'src' / 'worker' / 'crop.js').as_posix()}";
         const pixels = new Uint8Array(readFileSync("{(tmp_path / 'frame.bin').as_posix()}"));
         const m = new Float32Array({json.dumps(mats.ravel().tolist())});
-        const out = cropFrame(pixels, {w}, {h}, m, 2, {size}, {value_range[0]}, {value_range[1]}, {str(border == "zero").lower()});
+        const out = cropFrame(pixels, {w}, {h}, m, 2, {size}, {value_range[0]}, {value_range[1]},
+                              {str(border == "zero").lower()});
         writeFileSync("{(tmp_path / 'out.bin').as_posix()}", Buffer.from(out.buffer));
     """
     proc = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True)

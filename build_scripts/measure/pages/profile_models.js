@@ -19,29 +19,27 @@ window.create = async (key, url, opts) => {
 // onnxruntime-web prints a profiled session's events to the console (a JSON array, one
 // event a line) when profiling ends; the caller collects them there.
 window.endProfiling = (key) => sessions[key].endProfiling();
-// The "litert" engine as the worker runs it (web/src/worker/litert.js): the crop session,
-// then the network once per crop.
-window.createLiteRt = async (key, cropUrl, netUrl, shape) => {
+// The "litert" engine as the worker runs it (web/src/worker/litert.js): crop.js, then the
+// network once per crop.
+window.createLiteRt = async (key, netUrl, shape, crop) => {
   if (!window.litertLoaded) {
     window.litertLoaded = litert.loadLiteRt("/litert-npm/core/wasm/", { threads: THREADS > 1 });
   }
   await window.litertLoaded;
-  ort.env.wasm.wasmPaths = new URL("/ort/", location.href).href;
-  ort.env.wasm.numThreads = THREADS;
-  const crop = await ort.InferenceSession.create(cropUrl, {executionProviders: ["wasm"]});
   const net = await litert.loadAndCompile(netUrl, {accelerator: "wasm", cpuOptions: {numThreads: THREADS}});
   const per = shape.reduce((a, b) => a * b, 1);
   sessions[key] = {
     inputNames: ["image", "matrix"],
     async run(feeds) {
-      const c = (await crop.run(feeds)).crop;
-      for (let b = 0; b < c.dims[0]; b++) {
-        const input = new litert.Tensor(c.data.subarray(b * per, (b + 1) * per), shape);
+      const m = feeds.matrix;
+      const c = cropFrame(feeds.image.data, W, H, m.data, m.dims[0], crop.size, crop.value_range[0],
+        crop.value_range[1], crop.border === "zero");
+      for (let b = 0; b < m.dims[0]; b++) {
+        const input = new litert.Tensor(c.subarray(b * per, (b + 1) * per), shape);
         const outs = await net.run([input]);
         input.delete();
         for (const o of outs) { o.toTypedArray(); o.delete(); }
       }
-      c.dispose();
       return {};
     },
   };

@@ -85,8 +85,7 @@ def test_dist_layout_and_size_report():
     for f in ("blazepose-holistic.js", "blazepose-holistic.worker.js", "pyodide/pyodide.asm.wasm",
               "pyodide/numpy.data", "ort/ort.wasm.min.js", "ort/ort-wasm-simd-threaded.wasm",
               "litert/litert_wasm_internal.wasm", "models/pose_detector.tflite",
-              "models/pose_landmark_full.tflite", "models/crop_256_replicate_0_1.onnx",
-              "models/lifter.onnx"):
+              "models/pose_landmark_full.tflite", "models/lifter.onnx"):
         assert f in files, f
     assert "models/pose_landmark_full.onnx" not in files  # the wasm backend's, not the default
     assert page["bytes"] == sum((DIST / f).stat().st_size for f in files)
@@ -99,7 +98,5 @@ def test_dist_layout_and_size_report():
         if "litert" in entry:
             net = entry["litert"]
             assert (DIST / "models" / net["file"]).stat().st_size == net["bytes"], name
-            crop = manifest["crops"][net["crop_model"]]
-            assert (DIST / "models" / crop["file"]).stat().st_size == crop["bytes"], name
     assert (ROOT / "web" / "examples" / "script-tag.html").read_bytes() == \
         (DIST / "examples" / "script-tag.html").read_bytes()
