@@ -97,7 +97,10 @@ def test_worker_death_mid_frame_is_reported_and_a_new_tracker_works(page, how, e
     assert fresh == {"r": {"ok": True, "dropped": False, "pose": True}, "error": None}
 
 
-# Installed in the worker: every model run first blocks the worker's thread for 500 ms.
+# Installed in the worker: every onnxruntime-web run first blocks the worker's thread for
+# 500 ms. The tracker below uses backend "wasm" so that every model runs through
+# onnxruntime-web and is slowed; the yield after each model run (loop.js) is the same for
+# every engine. (With the default "litert" backend only the lifter would be slowed.)
 SLOW_MODEL_RUNS = """
 const run = self.ort.InferenceSession.prototype.run;
 self.ort.InferenceSession.prototype.run = function (...args) {
@@ -115,7 +118,7 @@ def test_a_frame_longer_than_the_watchdog_timeout_is_not_mistaken_for_a_hang(pag
     device, a loaded machine) is not taken for a dead worker."""
     p = page.page
     known = list(p.workers)
-    p.evaluate("bph.create('slow', {modelComplexity: 0, workerTimeoutMs: 1500})")
+    p.evaluate("bph.create('slow', {modelComplexity: 0, backend: 'wasm', workerTimeoutMs: 1500})")
     tracker_worker(p, known).evaluate(SLOW_MODEL_RUNS)
     out = p.evaluate("""async () => {
         const t = bph.trackers.slow;
