@@ -30,11 +30,13 @@ const FINGERS = ["Thumb", "Index", "Middle", "Ring", "Pinky"];
 /**
  * Build the mannequin.
  * body: the parsed body_model.json. options.prefix: prepended to every bone name (e.g.
- * "mixamorig:" to imitate a Mixamo export). Returns {root, mesh, skeleton, bones} where
+ * "mixamorig:" to imitate a Mixamo export); options.colors: overrides of COLORS. Returns {root, mesh, skeleton, bones} where
  * bones maps the body model's joint names to THREE.Bone. The root stands on y = 0.
  */
 export function createMannequin(body, options = {}) {
   const prefix = options.prefix || "";
+  // options.colors: overrides of COLORS (the lifter's rendered evaluation dresses each take).
+  const C = { ...COLORS, ...(options.colors || {}) };
   const names = body.jointNames;
   const index = Object.fromEntries(names.map((n, i) => [n, i]));
   const P = (name) => new THREE.Vector3(...body.restPositions[index[name]]);
@@ -55,7 +57,6 @@ export function createMannequin(body, options = {}) {
   // ---- body parts, in the rest pose's coordinates (Hips at the origin)
   const parts = [];
   const add = (geometry, joint, color) => parts.push(paint(geometry, index[joint], color));
-  const C = COLORS;
 
   // Torso: overlapping ellipsoids, pelvis to chest
   const hipHalf = Math.abs(P("LeftUpLeg").x);
