@@ -145,19 +145,13 @@ def lift(session, tracked: dict):
     local = np.full((t, len(JOINT_NAMES), 3, 3), np.nan)
     points = np.full((t, 75, 3), np.nan)
     smoother = QuaternionOneEuroFilter(**ROTATION_FILTER)
-    history = lifter.History()
-    # An earlier, single-frame lifter (no past inputs) is evaluated on what it takes.
-    names = {i.name for i in session.get_inputs()}
     for i in range(t):
         if not tracked["pose_found"][i]:
             smoother.reset()
-            history.reset()
             continue
         p75 = np.concatenate([tracked["pose_world"][i, :, :3],
                               tracked["hands_world"][i].reshape(42, 3)])
-        feed = lifter.prepare_input(p75, tracked["hand_present"][i], history)
-        history.push(feed)
-        feed = {k: v for k, v in feed.items() if k in names}
+        feed = lifter.prepare_input(p75, tracked["hand_present"][i])
         out = dict(zip(lifter.OUTPUT_NAMES, session.run(list(lifter.OUTPUT_NAMES), feed)))
         body = lifter.decode_output(out)
         quats = smoother.apply(body.joint_rotations, i / renders.FPS)

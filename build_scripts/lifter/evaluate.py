@@ -45,13 +45,7 @@ from blazepose_holistic.lifter import (
 )
 from build_scripts.common.paths import MODELS, SHARED_DATA, sha256_file
 from build_scripts.lifter.baseline import solve
-from build_scripts.lifter.data import (
-    HELD_OUT_CLIPS,
-    load_clip_list,
-    make_batch,
-    make_window_batch,
-    no_past,
-)
+from build_scripts.lifter.data import HELD_OUT_CLIPS, load_clips, make_batch
 from build_scripts.lifter.metrics import score
 from build_scripts.lifter.prior import pose_to_sample
 
@@ -68,18 +62,12 @@ def session(path: Path, threads: int = 1):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def run_lifter(sess, points, hand_present, past=None, chunk: int = 512):
-    """Batched inference -> (local (N, J, 3, 3), reconstructed points (N, 75, 3)).
-    past: {"past", "past_present"} arrays (make_window_batch), or None for single frames
-    (image mode)."""
+def run_lifter(sess, points, hand_present, chunk: int = 512):
+    """Batched inference -> (local (N, J, 3, 3), reconstructed points (N, 75, 3))."""
     outs = {name: [] for name in OUTPUT_NAMES}
-    names = {i.name for i in sess.get_inputs()}
-    past = past or no_past(len(points))
     for i in range(0, len(points), chunk):
         feed = {INPUT_POINTS: points[i:i + chunk].astype(np.float32),
-                INPUT_HAND_PRESENT: hand_present[i:i + chunk].astype(np.float32),
-                **{k: v[i:i + chunk] for k, v in past.items()}}
-        feed = {k: v for k, v in feed.items() if k in names}
+                INPUT_HAND_PRESENT: hand_present[i:i + chunk].astype(np.float32)}
         for name, value in zip(OUTPUT_NAMES, sess.run(list(OUTPUT_NAMES), feed)):
             outs[name].append(value)
     outputs = {k: np.concatenate(v) for k, v in outs.items()}
@@ -94,8 +82,7 @@ def run_baseline(points, hand_present):
 
 
 def synthetic(sess, n: int, seed: int, mocap_dir: Path):
-    clips = load_clip_list(mocap_dir, HELD_OUT_CLIPS)
-    mocap = np.concatenate(clips)
+    mocap = load_clips(mocap_dir, HELD_OUT_CLIPS)
     report = {}
     for s, (source, fraction) in enumerate(SOURCES.items()):
         for c, (condition, (noise, hand_noise, dropout)) in enumerate(CONDITIONS.items()):
@@ -109,16 +96,6 @@ def synthetic(sess, n: int, seed: int, mocap_dir: Path):
                 local, recon = fn(batch["points"], present)
                 entry[name] = score(local, recon, batch["local"], batch["clean"], present)
             report[f"{source}/{condition}"] = entry
-    # Video mode: windows of the held-out clips, the sample's past given to the lifter.
-    for c, (condition, (noise, hand_noise, dropout)) in enumerate(CONDITIONS.items()):
-        rng = np.random.default_rng([seed, len(SOURCES), c])
-        batch = make_window_batch(rng, n, clips, noise, dropout, hand_noise,
-                                  no_past_fraction=0.0, cut_fraction=0.0)
-        present = batch["hand_present"] > 0.5
-        past = {k: batch[k] for k in ("past", "past_present")}
-        local, recon = run_lifter(sess, batch["points"], present, past)
-        report[f"heldout_mocap_windows/{condition}"] = {
-            "samples": n, "lifter": score(local, recon, batch["local"], batch["clean"], present)}
     return report
 
 
@@ -214,8 +191,6 @@ def main(argv=None):
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     for key, entry in report["synthetic"].items():
         for name in ("lifter", "baseline"):
-            if name not in entry:
-                continue
             rot = entry[name]["rotation_error_deg"]
             print(f"{key:28s} {name:8s} MPJPE {entry[name]['mpjpe_mm']:6.1f} mm  "
                   f"body median {rot['body']['median']:5.1f} deg  "

@@ -103,38 +103,6 @@ def sample_poses(rng, n: int, mocap: np.ndarray, mocap_fraction: float = 0.6,
     return local, beta
 
 
-def sample_windows(rng, n: int, clips, frames: int, haar_fraction: float = 0.1,
-                   jitter_deg: float = 4.0):
-    """Draw n windows of ``frames`` consecutive mocap frames (the last is the sample, the
-    others its past), each posed like ``sample_poses``' mocap samples but consistently over
-    the window: one mirroring, one per-joint jitter, one extra root rotation (the camera),
-    one hand pose and one shape per window.
-
-    clips: list of (T_i, J, 3, 3) retarget() clips. Returns (local (n, frames, J, 3, 3),
-    beta (n, K), exists (n, frames) bool: False where the window reaches before its clip's
-    first frame, whose rows then repeat that first frame).
-    """
-    lengths = np.array([len(c) for c in clips])
-    clip = rng.choice(len(clips), n, p=lengths / lengths.sum())
-    last = rng.integers(0, lengths[clip])
-    offsets = np.arange(frames) - (frames - 1)
-    index = last[:, None] + offsets
-    exists = index >= 0
-    local = np.stack([clips[c][np.maximum(i, 0)] for c, i in zip(clip, index)])
-    mirror = rng.random(n) < 0.5
-    local = np.where(mirror[:, None, None, None, None], mirror_pose(local), local)
-    jitter = matrix_from_axis_angle(np.deg2rad(rng.normal(0.0, jitter_deg, (n, NUM_JOINTS, 3))))
-    local = local @ jitter[:, None]
-    base = local[:, -1, 0]
-    extra = sample_root(rng, n, base, haar_fraction) @ np.swapaxes(base, -1, -2)
-    local[:, :, 0] = extra[:, None] @ local[:, :, 0]
-    for joints in (LEFT_HAND_JOINTS, RIGHT_HAND_JOINTS):
-        hand = rotation_from_swing_twist(_finger_params(rng, n, joints), joints)
-        local[:, :, joints] = hand[:, None]
-    beta = rng.normal(size=(n, NUM_SHAPE)) * SHAPE_PRIOR_STD
-    return local, beta, exists
-
-
 def pose_to_sample(local_rotations: np.ndarray, beta: np.ndarray):
     """Pose the model and centre it the way MediaPipe centres its world landmarks.
 

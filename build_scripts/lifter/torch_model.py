@@ -24,7 +24,6 @@ from blazepose_holistic.body_model.skeleton import (
     REST_OFFSETS,
     RIGHT_HAND_JOINTS,
 )
-from blazepose_holistic.lifter import HISTORY
 
 _IDENTITY_6D = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
@@ -91,9 +90,8 @@ class MixerBlock(nn.Module):
 
 
 class Lifter(nn.Module):
-    """75 tokens (x, y, z, hand-missing flag, motion over the past frames) -> body-model
-    parameters (joint rotations as global orientations in the model frame, see
-    lifter.OUTPUT_NAMES).
+    """75 tokens (x, y, z, hand-missing flag) -> body-model parameters (joint rotations as
+    global orientations in the model frame, see lifter.OUTPUT_NAMES).
 
     A shared linear projection embeds each token into C channels; N Mixer blocks follow; a
     final LayerNorm, a learned linear pooling of the 75 tokens into P tokens, and one
@@ -102,12 +100,11 @@ class Lifter(nn.Module):
     """
 
     def __init__(self, channels: int = 64, layers: int = 3, token_hidden: int = 64,
-                 channel_hidden: int = 128, pooled: int = 8, history: int = HISTORY):
+                 channel_hidden: int = 128, pooled: int = 8):
         super().__init__()
         self.config = dict(channels=channels, layers=layers, token_hidden=token_hidden,
-                           channel_hidden=channel_hidden, pooled=pooled, history=history)
-        self.history = history
-        self.embed = nn.Linear(4 + 4 * history, channels)
+                           channel_hidden=channel_hidden, pooled=pooled)
+        self.embed = nn.Linear(4, channels)
         self.blocks = nn.Sequential(*[
             MixerBlock(NUM_LANDMARKS, channels, token_hidden, channel_hidden)
             for _ in range(layers)])
@@ -133,21 +130,11 @@ class Lifter(nn.Module):
         self.register_buffer("token_owner", owner, persistent=False)
         self.register_buffer("identity_6d", torch.tensor(_IDENTITY_6D), persistent=False)
 
-    def forward(self, points: torch.Tensor, hand_present: torch.Tensor, past: torch.Tensor,
-                past_present: torch.Tensor):
-        """points (N, 75, 3), hand_present (N, 2), past (N, H, 33, 3), past_present (N, H)
-        -> tuple in lifter.OUTPUT_NAMES order. Each pose token also carries its motion: its
-        offset from each past frame's point (zero where that frame is absent) and the
-        frame's presence; hand tokens carry zeros there."""
+    def forward(self, points: torch.Tensor, hand_present: torch.Tensor):
+        """points (N, 75, 3), hand_present (N, 2) -> tuple in lifter.OUTPUT_NAMES order."""
         missing = torch.cat([torch.zeros_like(hand_present[:, :1]), 1.0 - hand_present], 1)
         flags = missing[:, self.token_owner][..., None]
-        n = points.shape[0]
-        here = past_present[:, :, None, None]
-        motion = ((points[:, None, :33] - past) * here).permute(0, 2, 1, 3).reshape(n, 33, -1)
-        seen = past_present[:, None, :].expand(n, 33, self.history)
-        pose_time = torch.cat([motion, seen], dim=-1)
-        time = torch.cat([pose_time, pose_time.new_zeros((n, 42, pose_time.shape[-1]))], dim=1)
-        x = self.embed(torch.cat([points, flags, time], dim=-1))
+        x = self.embed(torch.cat([points, flags], dim=-1))
         x = self.norm(self.blocks(x))
         x = self.pool(x.transpose(1, 2)).flatten(1)
         out = []

@@ -24,7 +24,7 @@ import numpy as np
 from blazepose_holistic.body_model.frames import mediapipe_to_model
 from blazepose_holistic.body_model.kinematics import forward_kinematics
 from blazepose_holistic.body_model.shape import SHAPE_PRIOR_STD
-from blazepose_holistic.lifter import HISTORY, substitute_missing_hands
+from blazepose_holistic.lifter import substitute_missing_hands
 from build_scripts.common import staging
 from build_scripts.common.paths import SHARED_DATA, cache_root
 from build_scripts.lifter import renders
@@ -35,7 +35,7 @@ from build_scripts.lifter.renders import Camera, Take
 
 SEED = 20261207
 # Bumped when the pairs' layout changes (the key hashes the takes and the pipeline only).
-PAIRS_VERSION = 3
+PAIRS_VERSION = 4
 MOCAP_DIR = SHARED_DATA / "mocap" / "cmu"
 
 
@@ -73,17 +73,10 @@ def take_pairs(take: Take, model: str = "full") -> dict:
     found = tracked["pose_found"]
     if not found.any():
         return {}
-    pose = mediapipe_to_model(np.nan_to_num(tracked["pose_world"][..., :3]))
-    hands = mediapipe_to_model(np.nan_to_num(tracked["hands_world"]).reshape(-1, 42, 3))
+    pose = mediapipe_to_model(tracked["pose_world"][found, :, :3])
+    hands = mediapipe_to_model(np.nan_to_num(tracked["hands_world"][found]).reshape(-1, 42, 3))
     points = np.concatenate([pose, hands], axis=1)
     points = points - 0.5 * (points[:, 23] + points[:, 24])[:, None]
-    # The past the pipeline's lifter.History holds: the frames since the track last started.
-    frame = np.arange(len(found))
-    start = np.maximum.accumulate(np.where(found & ~np.r_[False, found[:-1]], frame, 0))
-    index = frame[:, None] + np.arange(-HISTORY, 0)
-    seen = (index >= start[:, None]) & found[:, None]
-    past = points[np.maximum(index, 0), :33] * seen[..., None, None]
-    points, past, seen = points[found], past[found], seen[found]
     present = tracked["hand_present"][found]
     local = truth.camera_local()[found]
     beta = np.broadcast_to(truth.beta, (len(local), len(truth.beta))).copy()
@@ -100,7 +93,6 @@ def take_pairs(take: Take, model: str = "full") -> dict:
         "hand_present": present.astype(np.float32),
         "clean": clean, "local": local, "global": forward_kinematics(local, beta)[1],
         "beta": beta, "translation": translation,
-        "past": past, "past_present": seen.astype(np.float32),
     }
 
 

@@ -26,31 +26,19 @@ from blazepose_holistic.body_model.shape import SHAPE_PRIOR_STD
 from blazepose_holistic.body_model.skeleton import LEFT_HAND_JOINTS, NUM_JOINTS, RIGHT_HAND_JOINTS
 from blazepose_holistic.lifter import (
     INPUT_HAND_PRESENT,
-    INPUT_PAST,
-    INPUT_PAST_PRESENT,
     INPUT_POINTS,
     OUTPUT_NAMES,
     local_rotations_from_outputs,
     reconstruct,
 )
 from build_scripts.common.paths import MODELS, SHARED_DATA, sha256_file
-from build_scripts.lifter.data import (
-    HELD_OUT_CLIPS,
-    clip_ids,
-    load_clip_list,
-    make_batch,
-    make_window_batch,
-)
+from build_scripts.lifter.data import HELD_OUT_CLIPS, clip_ids, load_clips, make_batch
 from build_scripts.lifter.metrics import score
 from build_scripts.lifter.torch_model import BodyModel, Lifter, assemble_global, local_from_global
 
 MOCAP_DIR = SHARED_DATA / "mocap" / "cmu"
 LOSS_WEIGHTS = {"rotation": 2.0, "points": 10.0, "beta": 0.05, "translation": 10.0}
 MISSING_HAND_ROTATION_WEIGHT = 0.1
-INPUTS = (INPUT_POINTS, INPUT_HAND_PRESENT, INPUT_PAST, INPUT_PAST_PRESENT)
-# Of the synthetic samples, the share from mocap windows; the rest are limit-uniform bodies
-# (the single-frame prior's 60 / 40 split).
-MOCAP_FRACTION = 0.6
 # The files that determine the trained model (recorded as clean or not in the report).
 _SOURCES = (
     "py_src/blazepose_holistic/body_model", "py_src/blazepose_holistic/lifter.py",
@@ -107,26 +95,20 @@ def load_tracked(path: Path) -> dict:
     return pairs
 
 
-def mixed_batch(rng, args, clips, tracked):
-    """Mocap windows and limit-uniform bodies (synthetic, noise added) with a
-    ``--tracked-fraction`` share of real pairs."""
+def mixed_batch(rng, args, mocap, tracked):
+    """A synthetic batch (make_batch) with a ``--tracked-fraction`` share of real pairs."""
     n_real = int(round(args.batch * args.tracked_fraction)) if tracked else 0
-    n_windows = int(round((args.batch - n_real) * MOCAP_FRACTION))
-    parts = [
-        make_window_batch(rng, n_windows, clips, args.noise_max, args.hand_dropout,
-                          args.hand_noise_max),
-        make_batch(rng, args.batch - n_real - n_windows, np.zeros((0, NUM_JOINTS, 3, 3)),
-                   args.noise_max, args.hand_dropout, mocap_fraction=0.0,
-                   hand_noise_max=args.hand_noise_max)]
-    if n_real:
-        pick = rng.integers(0, len(tracked["points"]), n_real)
-        parts.append({k: v[pick] for k, v in tracked.items()})
-    return {k: np.concatenate([p[k].astype(parts[0][k].dtype) for p in parts])
-            for k in parts[0]}
+    synthetic = make_batch(rng, args.batch - n_real, mocap, args.noise_max, args.hand_dropout,
+                           hand_noise_max=args.hand_noise_max)
+    if not n_real:
+        return synthetic
+    pick = rng.integers(0, len(tracked["points"]), n_real)
+    return {k: np.concatenate([synthetic[k], tracked[k][pick].astype(synthetic[k].dtype)])
+            for k in synthetic}
 
 
 def compute_loss(model, body, batch):
-    root6, trans, beta, body6, left6, right6 = model(*(batch[k] for k in INPUTS))
+    root6, trans, beta, body6, left6, right6 = model(batch["points"], batch["hand_present"])
     glob = assemble_global(root6, body6, left6, right6)
     rot = (glob - batch["global"]).square().sum((-1, -2))
     weight = torch.ones(NUM_JOINTS).repeat(rot.shape[0], 1)
@@ -148,7 +130,7 @@ def compute_loss(model, body, batch):
 def evaluate(model, val):
     """Held-out metrics of the torch model on a fixed validation batch (numpy decode)."""
     with torch.no_grad():
-        out = model(*(torch.from_numpy(val[k]) for k in INPUTS))
+        out = model(torch.from_numpy(val["points"]), torch.from_numpy(val["hand_present"]))
     outputs = {name: t.numpy() for name, t in zip(OUTPUT_NAMES, out)}
     local = local_rotations_from_outputs(outputs)
     points = reconstruct(local, outputs["beta"], outputs["translation"])
@@ -178,17 +160,17 @@ def export_onnx(model, path: Path, val):
     import onnxruntime as ort
 
     model.eval()
-    example = tuple(torch.from_numpy(val[k][:1]) for k in INPUTS)
+    example = (torch.from_numpy(val["points"][:1]), torch.from_numpy(val["hand_present"][:1]))
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
-        model, example, str(path), input_names=list(INPUTS),
+        model, example, str(path), input_names=[INPUT_POINTS, INPUT_HAND_PRESENT],
         output_names=list(OUTPUT_NAMES), opset_version=17, dynamo=False,
-        dynamic_axes={n: {0: "batch"} for n in INPUTS + OUTPUT_NAMES})
+        dynamic_axes={n: {0: "batch"} for n in (INPUT_POINTS, INPUT_HAND_PRESENT) + OUTPUT_NAMES})
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    feed = {k: val[k] for k in INPUTS}
+    feed = {INPUT_POINTS: val["points"], INPUT_HAND_PRESENT: val["hand_present"]}
     onnx_out = session.run(list(OUTPUT_NAMES), feed)
     with torch.no_grad():
-        torch_out = model(*(torch.from_numpy(val[k]) for k in INPUTS))
+        torch_out = model(torch.from_numpy(val["points"]), torch.from_numpy(val["hand_present"]))
     return max(float(np.abs(a - b.numpy()).max()) for a, b in zip(onnx_out, torch_out))
 
 
@@ -215,20 +197,14 @@ def main(argv=None):
         c for c in clip_ids(args.mocap_dir) if c not in HELD_OUT_CLIPS]
     if set(train_ids) & set(HELD_OUT_CLIPS):
         raise SystemExit("held-out clips must not be trained on")
-    train_clips = load_clip_list(args.mocap_dir, train_ids)
-    val_clips = load_clip_list(args.mocap_dir, HELD_OUT_CLIPS)
-    val_mocap = np.concatenate(val_clips)
-    # Single frames (image mode: no past) and windows (video mode) of the held-out clips.
+    train_mocap = load_clips(args.mocap_dir, train_ids)
+    val_mocap = load_clips(args.mocap_dir, HELD_OUT_CLIPS)
     val = make_batch(np.random.default_rng(args.seed + 1), args.val_size, val_mocap,
                      args.noise_max, args.hand_dropout, mocap_fraction=0.5,
                      hand_noise_max=args.hand_noise_max)
-    val_windows = make_window_batch(np.random.default_rng(args.seed + 2), args.val_size,
-                                    val_clips, args.noise_max, args.hand_dropout,
-                                    args.hand_noise_max, no_past_fraction=0.0, cut_fraction=0.0)
-    val, val_windows = ({k: v.astype(np.float32) if k in INPUTS else v for k, v in b.items()}
-                        for b in (val, val_windows))
-    train_frames = sum(len(c) for c in train_clips)
-    print(f"mocap frames: train {train_frames}, held-out {len(val_mocap)} "
+    val = {k: v.astype(np.float32) if k in ("points", "hand_present") else v
+           for k, v in val.items()}
+    print(f"mocap frames: train {len(train_mocap)}, held-out {len(val_mocap)} "
           f"({time.time() - start:.1f}s)", flush=True)
 
     tracked = load_tracked(args.tracked) if args.tracked else None
@@ -246,7 +222,7 @@ def main(argv=None):
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, args)
         model.train()
-        batch = to_torch(mixed_batch(rng, args, train_clips, tracked))
+        batch = to_torch(mixed_batch(rng, args, train_mocap, tracked))
         loss, terms = compute_loss(model, body, batch)
         optimizer.zero_grad()
         loss.backward()
@@ -256,7 +232,6 @@ def main(argv=None):
         if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
             model.eval()
             metrics = evaluate(model, val)
-            windows = evaluate(model, val_windows)
             rot = metrics["rotation_error_deg"]
             entry = {
                 "step": step + 1, "seconds": round(time.time() - start, 1),
@@ -267,15 +242,12 @@ def main(argv=None):
                 "val_fingers_median_deg": round(rot["fingers"]["median"], 2)
                 if rot["fingers"] else None,
                 "val_root_median_deg": round(rot["root"]["median"], 2),
-                "val_windows_mpjpe_mm": round(windows["mpjpe_mm"], 2),
-                "val_windows_body_median_deg": round(
-                    windows["rotation_error_deg"]["body"]["median"], 2),
             }
             curve.append(entry)
             print(json.dumps(entry), flush=True)
 
     max_diff = export_onnx(model, args.out, val)
-    final = {"single_frame": evaluate(model, val), "windows": evaluate(model, val_windows)}
+    final = evaluate(model, val)
     report = {
         "name": args.out.stem,
         "file": args.out.name,
@@ -292,7 +264,7 @@ def main(argv=None):
         "loss_weights": LOSS_WEIGHTS,
         "train_clips": train_ids,
         "held_out_clips": list(HELD_OUT_CLIPS),
-        "train_mocap_frames": int(train_frames),
+        "train_mocap_frames": int(len(train_mocap)),
         "tracked_pairs": None if tracked is None else {
             "file": args.tracked.name, "pairs": int(len(tracked["points"])),
             "fraction": args.tracked_fraction},

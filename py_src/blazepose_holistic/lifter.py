@@ -13,11 +13,6 @@ Missing hands: a hand is missing when ``hand_mask`` says so or, without a mask, 
 its 21 rows is not finite (NaN). A missing hand's 21 points are replaced by the pose wrist
 point (landmark 15 left, 16 right) and the ``hand_present`` input tells the network; it then
 predicts that hand's fingers from the prior (a relaxed mean pose).
-
-Time: the network also sees the 33 pose points of the last ``HISTORY`` frames (``past``,
-oldest first, hip-centred in the model frame, and ``past_present`` saying which exist),
-which the pipeline keeps in a ``History`` while it tracks. Image mode and the first frame
-of a track pass no past; the network was trained on both cases.
 """
 from __future__ import annotations
 
@@ -47,13 +42,6 @@ left_hand_global_6d (N, 15, 6), right_hand_global_6d (N, 15, 6). 6D = first two 
 columns. Joint rotations are predicted as global orientations in the model frame (a bone's
 orientation is what the points show directly; a local rotation is a product of two such
 orientations, which an MLP learns far more slowly); decoding converts them to local."""
-
-INPUT_PAST = "past"
-"""(N, HISTORY, 33, 3) float32: the pose points of the previous frames, as ``points``."""
-INPUT_PAST_PRESENT = "past_present"
-"""(N, HISTORY) float32: 1.0 where that past frame exists."""
-HISTORY = 8
-"""Past frames the lifter sees (8 at 30 fps: a quarter of a second)."""
 
 _HAND_ROWS = (np.arange(33, 54), np.arange(54, 75))
 _WRIST_ROWS = (15, 16)
@@ -104,32 +92,10 @@ def substitute_missing_hands(points: np.ndarray, hand_present: np.ndarray) -> np
     return out
 
 
-class History:
-    """The pose points of the last HISTORY frames of a track (the lifter's ``past``)."""
-
-    def __init__(self):
-        self.reset()
-
-    def reset(self) -> None:
-        self._frames = np.zeros((HISTORY, 33, 3), np.float32)
-        self._present = np.zeros(HISTORY, np.float32)
-
-    def window(self):
-        """(past (1, HISTORY, 33, 3), past_present (1, HISTORY)), oldest first."""
-        return self._frames[None].copy(), self._present[None].copy()
-
-    def push(self, feeds: dict) -> None:
-        """Remember this frame's pose points (``prepare_input``'s feeds)."""
-        self._frames = np.concatenate([self._frames[1:], feeds[INPUT_POINTS][:, :33]])
-        self._present = np.append(self._present[1:], np.float32(1.0))
-
-
-def prepare_input(points75: np.ndarray, hand_mask: np.ndarray | None = None,
-                  history: History | None = None):
+def prepare_input(points75: np.ndarray, hand_mask: np.ndarray | None = None):
     """points75 (75, 3) MediaPipe world landmarks (pose 0-32, left hand 33-53, right hand
     54-74; missing hand rows may be NaN); hand_mask (2,) bool, True = hand present, or None
-    to infer it from NaN rows; history: the track's past frames, or None for none (image
-    mode). Returns {input name: float32 array with batch dimension 1}."""
+    to infer it from NaN rows. Returns {input name: float32 array with batch dimension 1}."""
     points = np.asarray(points75, dtype=np.float64)
     if points.shape != (75, 3):
         raise ValueError(f"expected (75, 3) points, got {points.shape}")
@@ -146,16 +112,10 @@ def prepare_input(points75: np.ndarray, hand_mask: np.ndarray | None = None,
     model = mediapipe_to_model(np.where(finite[:, None], points, 0.0))
     model = model - 0.5 * (model[_HIP_ROWS[0]] + model[_HIP_ROWS[1]])
     model = substitute_missing_hands(model[None], present[None])
-    past, past_present = (history or _NO_HISTORY).window()
     return {
         INPUT_POINTS: model.astype(np.float32),
         INPUT_HAND_PRESENT: present[None].astype(np.float32),
-        INPUT_PAST: past,
-        INPUT_PAST_PRESENT: past_present,
     }
-
-
-_NO_HISTORY = History()
 
 
 def _joint_order_inverse() -> np.ndarray:

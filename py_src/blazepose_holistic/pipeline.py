@@ -31,17 +31,7 @@ from typing import Generator
 
 import numpy as np
 
-from . import (
-    anchors,
-    detection,
-    hand_recovery,
-    hands,
-    lifter,
-    palm,
-    pose_landmarks,
-    roi,
-    segmentation,
-)
+from . import anchors, detection, hand_recovery, hands, palm, pose_landmarks, roi, segmentation
 from .contract import (
     HAND_LANDMARK,
     HAND_RECROP,
@@ -115,7 +105,6 @@ class HolisticPipeline:
         self._smoother = PoseLandmarksSmoother()
         self._hands = _HandTrack()
         self._rotation_filter = QuaternionOneEuroFilter(**ROTATION_FILTER)
-        self._lifter_history = lifter.History()
         self._last_timestamp: float | None = None
         self._last_mask: np.ndarray | None = None
 
@@ -185,7 +174,6 @@ class HolisticPipeline:
         self._smoother.reset()
         self._hands = _HandTrack()
         self._rotation_filter.reset()
-        self._lifter_history.reset()
         self._last_mask = None
 
     def _detect(self, size, result: HolisticResult):
@@ -343,6 +331,8 @@ class HolisticPipeline:
             found[side] = hit
 
     def _body_model(self, result: HolisticResult, timestamp: float, tracking: bool):
+        from . import lifter
+
         points = np.full((75, 3), np.nan)
         points[:33] = result.pose_world_landmarks[:, :3]
         mask = np.zeros(2, bool)
@@ -351,11 +341,7 @@ class HolisticPipeline:
             if hand is not None:
                 points[rows] = hand
                 mask[side] = True
-        history = self._lifter_history if tracking else None
-        feeds = lifter.prepare_input(points, mask, history)
-        out = yield Inference(LIFTER, feeds, "lifter")
-        if history is not None:
-            history.push(feeds)
+        out = yield Inference(LIFTER, lifter.prepare_input(points, mask), "lifter")
         body = lifter.decode_output(out)
         if tracking and self.options.smooth_body_model:
             body.joint_rotations = self._rotation_filter.apply(body.joint_rotations, timestamp)

@@ -50,12 +50,8 @@ def outputs_for(local, beta, trans):
 def test_prepare_input_frame_and_names():
     _, _, _, points = synthetic(0, 1)
     feed = lifter.prepare_input(points[0], np.array([True, True]))
-    assert set(feed) == {lifter.INPUT_POINTS, lifter.INPUT_HAND_PRESENT, lifter.INPUT_PAST,
-                         lifter.INPUT_PAST_PRESENT}
+    assert set(feed) == {lifter.INPUT_POINTS, lifter.INPUT_HAND_PRESENT}
     assert feed[lifter.INPUT_POINTS].shape == (1, 75, 3)
-    # No history given (image mode): no past frame.
-    assert feed[lifter.INPUT_PAST].shape == (1, lifter.HISTORY, 33, 3)
-    np.testing.assert_array_equal(feed[lifter.INPUT_PAST_PRESENT], np.zeros((1, lifter.HISTORY)))
     assert feed[lifter.INPUT_POINTS].dtype == np.float32
     np.testing.assert_array_equal(feed[lifter.INPUT_HAND_PRESENT], [[1.0, 1.0]])
     # Model frame: y and z flipped relative to MediaPipe's world frame.
@@ -88,26 +84,6 @@ def test_missing_hands_from_nan_or_mask():
     bad[0] = np.nan
     with pytest.raises(ValueError):
         lifter.prepare_input(bad)
-
-
-def test_history_holds_the_last_frames_oldest_first():
-    _, _, _, points = synthetic(5, lifter.HISTORY + 3)
-    history = lifter.History()
-    feeds = []
-    for p in points:
-        feed = lifter.prepare_input(p, history=history)
-        history.push(feed)
-        feeds.append(feed)
-    np.testing.assert_array_equal(feeds[0][lifter.INPUT_PAST_PRESENT], 0.0)
-    np.testing.assert_array_equal(feeds[2][lifter.INPUT_PAST_PRESENT][0, -2:], 1.0)
-    np.testing.assert_array_equal(feeds[2][lifter.INPUT_PAST_PRESENT][0, :-2], 0.0)
-    last = feeds[-1]
-    np.testing.assert_array_equal(last[lifter.INPUT_PAST_PRESENT], 1.0)
-    for k in range(lifter.HISTORY):
-        earlier = feeds[len(feeds) - 1 - lifter.HISTORY + k][lifter.INPUT_POINTS][0, :33]
-        np.testing.assert_array_equal(last[lifter.INPUT_PAST][0, k], earlier)
-    history.reset()
-    np.testing.assert_array_equal(history.window()[1], 0.0)
 
 
 def test_decode_output_reconstructs_exact_parameters():

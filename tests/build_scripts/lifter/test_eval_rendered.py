@@ -104,28 +104,24 @@ def test_scores_on_the_fixed_take(take, lifter_session):
     assert report["truth_jitter_ms2"]["mean"] < body["jitter_ms2"]["mean"] < 50.0
 
 
-def test_training_pairs_carry_the_past_the_pipeline_keeps(take):
-    """tracked_data builds each pair's past as lifter.History holds it while tracking (the
-    frames since the track started), so the lifter trains on the inputs it will get."""
+def test_training_pairs_are_the_inputs_the_pipeline_gives_the_lifter(take):
+    """tracked_data's pair inputs are exactly lifter.prepare_input of the tracked frames, so
+    the lifter trains on the inputs it will get; the targets' torso is BlazePose's."""
     from blazepose_holistic import lifter
     from build_scripts.lifter import tracked_data
 
     pairs = tracked_data.take_pairs(take)
     tracked = renders.track(take)
-    history = lifter.History()
     k = 0
-    for i in range(take.frames):
-        if not tracked["pose_found"][i]:
-            history.reset()
-            continue
+    for i in np.flatnonzero(tracked["pose_found"]):
         p75 = np.concatenate([tracked["pose_world"][i, :, :3], tracked["hands_world"][i].reshape(42, 3)])
-        feed = lifter.prepare_input(p75, tracked["hand_present"][i], history)
-        history.push(feed)
+        feed = lifter.prepare_input(p75, tracked["hand_present"][i])
         np.testing.assert_allclose(pairs["points"][k], feed[lifter.INPUT_POINTS][0], atol=1e-5)
-        np.testing.assert_allclose(pairs["past"][k], feed[lifter.INPUT_PAST][0], atol=1e-5)
-        np.testing.assert_array_equal(pairs["past_present"][k], feed[lifter.INPUT_PAST_PRESENT][0])
+        np.testing.assert_array_equal(pairs["hand_present"][k], feed[lifter.INPUT_HAND_PRESENT][0])
         k += 1
-    assert k == len(pairs["points"]) and pairs["past_present"][-1].all()
+    assert k == len(pairs["points"]) == take.frames
+    turn = eval_rendered.torso_alignment(pairs["clean"], pairs["points"])
+    np.testing.assert_allclose(turn, np.broadcast_to(np.eye(3), turn.shape), atol=1e-3)
 
 
 @pytest.mark.slow
