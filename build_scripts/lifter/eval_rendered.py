@@ -40,7 +40,11 @@ from pathlib import Path
 import numpy as np
 
 from blazepose_holistic.body_model.frames import mediapipe_to_model
-from blazepose_holistic.body_model.rotations import geodesic_angle, matrix_from_quaternion
+from blazepose_holistic.body_model.rotations import (
+    axis_angle_from_matrix,
+    geodesic_angle,
+    matrix_from_quaternion,
+)
 from blazepose_holistic.body_model.skeleton import JOINT_GROUPS, JOINT_NAMES
 from build_scripts.common.paths import MODELS, sha256_file
 from build_scripts.lifter import baseline, renders
@@ -68,6 +72,8 @@ LIMBS = {
     "left_foot": (29, 31), "right_foot": (30, 32),
 }
 TORSO = [11, 12, 23, 24]
+# Torso and head points: where the raw landmarks' global rotation is read.
+TORSO_HEAD = [0, 7, 8, 11, 12, 23, 24]
 FEET = {"left": (29, 31), "right": (30, 32)}
 PLANTED_HEIGHT = 0.06  # m above the floor (the landmarks mark the skin, ~1 cm above the sole)
 PLANTED_SPEED = 0.25  # m/s
@@ -89,10 +95,10 @@ def _unit(v):
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
-def torso_alignment(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
+def torso_alignment(pred: np.ndarray, true: np.ndarray, rows=TORSO) -> np.ndarray:
     """(T, P, 3) x2 hip-centred points -> (T, 3, 3) rotations R minimising
-    sum |R pred_torso - true_torso|^2 (Kabsch, no reflection)."""
-    a, b = pred[:, TORSO], true[:, TORSO]
+    sum |R pred[rows] - true[rows]|^2 (Kabsch, no reflection)."""
+    a, b = pred[:, rows], true[:, rows]
     h = np.swapaxes(a, 1, 2) @ b
     u, _, vt = np.linalg.svd(h)
     d = np.sign(np.linalg.det(np.swapaxes(vt, 1, 2) @ np.swapaxes(u, 1, 2)))
@@ -194,6 +200,11 @@ def score_take(take: Take, session, model: str = "full") -> dict:
     out = {"frames": int(len(found)), "tracked": int(found.sum()),
            "hands_found": int(tracked["hand_present"][found].sum()),
            "truth_jitter": jitter(true_cam[:, :33], found)}
+    raw = mediapipe_to_model(tracked["pose_world"][found, :, :3])
+    raw = raw - 0.5 * (raw[:, 23] + raw[:, 24])[:, None]
+    # How the raw landmarks' body is turned against the truth (axis-angle, camera axes:
+    # x is pitch): BlazePose's global error, which world landmarks cannot reveal.
+    out["raw_rotation"] = axis_angle_from_matrix(torso_alignment(raw, true_cam[found], TORSO_HEAD))
     for name, (points, local) in methods_of(tracked, session).items():
         m = {"limb": limb_errors(points[found], true_cam[found]),
              "jitter": jitter(points[:, :33], found),
@@ -210,7 +221,9 @@ def summarise(parts: list) -> dict:
     """Pool per-frame arrays of several takes into the report's figures."""
     res = {"frames": sum(p["frames"] for p in parts), "tracked": sum(p["tracked"] for p in parts),
            "hands_found": sum(p["hands_found"] for p in parts),
-           "truth_jitter_ms2": _summary(np.concatenate([p["truth_jitter"] for p in parts]))}
+           "truth_jitter_ms2": _summary(np.concatenate([p["truth_jitter"] for p in parts])),
+           "raw_landmarks_rotation_mean_deg": np.round(np.degrees(np.concatenate(
+               [p["raw_rotation"] for p in parts]).mean(axis=0)), 2).tolist()}
     for name in METHODS:
         cat = {k: np.concatenate([p[name][k] for p in parts])
                for k in parts[0][name]}

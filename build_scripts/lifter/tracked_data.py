@@ -82,7 +82,7 @@ def take_pairs(take: Take, model: str = "full") -> dict:
     beta = np.broadcast_to(truth.beta, (len(local), len(truth.beta))).copy()
     clean, _ = pose_to_sample(local, beta)
     # The target's global orientation is the one BlazePose reports (the true torso turned
-    # onto its torso): its tilt error grows with the camera's elevation (about half of it,
+    # onto its torso): its tilt error grows with the camera's elevation (up to 15 deg at 30,
     # measured on the evaluation takes) and cannot be told from world landmarks alone, so a
     # target with the true tilt would teach the network noise instead of limb corrections.
     turn = torso_alignment(clean, points)

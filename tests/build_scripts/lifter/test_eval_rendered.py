@@ -96,12 +96,13 @@ def test_scores_on_the_fixed_take(take, lifter_session):
     report = eval_rendered.summarise([eval_rendered.score_take(take, lifter_session)])
     assert report["tracked"] == take.frames
     body, raw = report["body_model"], report["landmarks"]
-    # Measured when written: limb direction median body model 16.5, landmarks 18.4 deg;
-    # body joints median 18.6 deg; jitter 38 m/s^2 (truth 14).
-    assert body["limb_direction_deg"]["median"] < 19.0
-    assert raw["limb_direction_deg"]["median"] < 21.0
-    assert body["body_joint_rotation_deg"]["median"] < 21.0
-    assert report["truth_jitter_ms2"]["mean"] < body["jitter_ms2"]["mean"] < 50.0
+    # Measured when written (committed lifter, rotation filter beta 4): limb direction
+    # median body model 19.1, raw landmarks 20.4 deg; body joints median 18.9 deg; jitter
+    # body model 21.0, raw landmarks 29.9, truth 13.4 m/s^2 (a fast running clip).
+    assert body["limb_direction_deg"]["median"] < 20.5
+    assert raw["limb_direction_deg"]["median"] < 21.5
+    assert body["body_joint_rotation_deg"]["median"] < 20.5
+    assert report["truth_jitter_ms2"]["mean"] < body["jitter_ms2"]["mean"] < raw["jitter_ms2"]["mean"]
 
 
 def test_training_pairs_are_the_inputs_the_pipeline_gives_the_lifter(take):
