@@ -162,3 +162,25 @@ def assemble_global(root6, body6, left6, right6) -> torch.Tensor:
     inverse = torch.empty_like(order)
     inverse[order] = torch.arange(NUM_JOINTS)
     return matrix_from_6d(parts[:, inverse]).reshape(n, NUM_JOINTS, 3, 3)
+
+
+def check_against_numpy(samples: int = 16, seed: int = 0) -> None:
+    """Raise AssertionError unless this module's rotation assembly, local rotations and
+    forward kinematics reproduce the numpy body model the runtime decodes with."""
+    import numpy as np
+
+    from blazepose_holistic.body_model.kinematics import forward_kinematics
+    from blazepose_holistic.body_model.rotations import sixd_from_matrix
+    from build_scripts.lifter.prior import pose_to_sample, sample_poses
+
+    rng = np.random.default_rng(seed)
+    local, beta = sample_poses(rng, samples, np.zeros((0, NUM_JOINTS, 3, 3)))
+    points, trans = pose_to_sample(local, beta)
+    _, glob = forward_kinematics(local, beta)
+    six = torch.tensor(sixd_from_matrix(glob))
+    g = assemble_global(six[:, 0], six[:, BODY_JOINTS], six[:, LEFT_HAND_JOINTS],
+                        six[:, RIGHT_HAND_JOINTS])
+    got_local = local_from_global(g)
+    np.testing.assert_allclose(got_local.numpy(), local, atol=1e-9)
+    got = BodyModel()(got_local.float(), torch.tensor(beta).float(), torch.tensor(trans).float())
+    np.testing.assert_allclose(got.numpy(), points, atol=1e-5)

@@ -1,8 +1,8 @@
 """Training side of the lifter: torch body model parity and a smoke training run.
 
-torch is not in the runtime/test environment. The parity test runs when torch imports;
-the smoke run uses $BPH_TRAIN_PYTHON (a venv made from requirements/train.txt), or this
-interpreter when it has torch, and is skipped otherwise. CI:
+torch is not in the runtime/test environment: both tests run in $BPH_TRAIN_PYTHON (a venv
+made from requirements/train.txt, which ./run test sets), or in this interpreter when it
+has torch, and are skipped otherwise. By hand:
     BPH_TRAIN_PYTHON=~/.cache/bph/venv-train/bin/python python -m pytest tests/build_scripts/lifter -k torch
 """
 from __future__ import annotations
@@ -14,18 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-
-from blazepose_holistic.body_model.kinematics import forward_kinematics
-from blazepose_holistic.body_model.rotations import sixd_from_matrix
-from blazepose_holistic.body_model.skeleton import (
-    BODY_JOINTS,
-    LEFT_HAND_JOINTS,
-    NUM_JOINTS,
-    RIGHT_HAND_JOINTS,
-)
-from build_scripts.lifter.prior import pose_to_sample, sample_poses
 
 ROOT = Path(__file__).resolve().parents[3]
 MOCAP = ROOT.parent / "shared" / "data" / "mocap" / "cmu"
@@ -41,20 +30,18 @@ def _train_python():
 
 
 def test_torch_body_model_matches_numpy():
-    torch = pytest.importorskip("torch")
-    from build_scripts.lifter.torch_model import BodyModel, assemble_global, local_from_global
+    """In this interpreter when it has torch, else in the training environment."""
+    if importlib.util.find_spec("torch") is not None:
+        from build_scripts.lifter.torch_model import check_against_numpy
 
-    rng = np.random.default_rng(0)
-    local, beta = sample_poses(rng, 16, np.zeros((0, NUM_JOINTS, 3, 3)))
-    points, trans = pose_to_sample(local, beta)
-    _, glob = forward_kinematics(local, beta)
-    six = torch.tensor(sixd_from_matrix(glob))
-    g = assemble_global(six[:, 0], six[:, BODY_JOINTS], six[:, LEFT_HAND_JOINTS],
-                        six[:, RIGHT_HAND_JOINTS])
-    got_local = local_from_global(g)
-    np.testing.assert_allclose(got_local.numpy(), local, atol=1e-9)
-    got = BodyModel()(got_local.float(), torch.tensor(beta).float(), torch.tensor(trans).float())
-    np.testing.assert_allclose(got.numpy(), points, atol=1e-5)
+        check_against_numpy()
+        return
+    exe = _train_python()
+    if exe is None:
+        pytest.skip("no torch: set BPH_TRAIN_PYTHON (./run test does)")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "py_src"), str(ROOT)]))
+    subprocess.run([exe, "-c", "from build_scripts.lifter.torch_model import check_against_numpy;"
+                    " check_against_numpy()"], cwd=ROOT, env=env, check=True, timeout=300)
 
 
 @pytest.mark.slow
