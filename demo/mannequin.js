@@ -30,12 +30,12 @@ const FINGERS = ["Thumb", "Index", "Middle", "Ring", "Pinky"];
 /**
  * Build the mannequin.
  * body: the parsed body_model.json. options.prefix: prepended to every bone name (e.g.
- * "mixamorig:" to imitate a Mixamo export); options.colors: overrides of COLORS. Returns {root, mesh, skeleton, bones} where
- * bones maps the body model's joint names to THREE.Bone. The root stands on y = 0.
+ * "mixamorig:" to imitate a Mixamo export); options.colors: overrides of COLORS (the
+ * lifter's rendered evaluation dresses each take). Returns {root, mesh, skeleton, bones}
+ * where bones maps the body model's joint names to THREE.Bone. The root stands on y = 0.
  */
 export function createMannequin(body, options = {}) {
   const prefix = options.prefix || "";
-  // options.colors: overrides of COLORS (the lifter's rendered evaluation dresses each take).
   const C = { ...COLORS, ...(options.colors || {}) };
   const names = body.jointNames;
   const index = Object.fromEntries(names.map((n, i) => [n, i]));

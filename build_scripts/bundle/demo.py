@@ -63,11 +63,7 @@ class BuildError(RuntimeError):
     pass
 
 
-def body_model_data() -> dict:
-    try:
-        return staging.body_model_data()
-    except ImportError as e:  # pragma: no cover - environment problem
-        raise BuildError(f"the demo build needs numpy and py_src ({e}); run it through ./run web") from None
+body_model_data = staging.body_model_data
 
 
 def esbuild(entry: Path, outfile: Path, fmt: str = "esm", minify: bool = True) -> None:

@@ -39,7 +39,6 @@ from pathlib import Path
 
 import numpy as np
 
-from blazepose_holistic.body_model.frames import mediapipe_to_model
 from blazepose_holistic.body_model.rotations import (
     axis_angle_from_matrix,
     geodesic_angle,
@@ -47,8 +46,9 @@ from blazepose_holistic.body_model.rotations import (
 )
 from blazepose_holistic.body_model.skeleton import JOINT_GROUPS, JOINT_NAMES
 from build_scripts.common.paths import MODELS, sha256_file
-from build_scripts.lifter import baseline, renders
+from build_scripts.lifter import renders
 from build_scripts.lifter.data import HELD_OUT_CLIPS
+from build_scripts.lifter.evaluate import run_baseline
 from build_scripts.lifter.renders import SHAPES, Camera, Take
 
 EVAL_TAKES = (
@@ -163,29 +163,19 @@ def lift(session, tracked: dict):
         quats = smoother.apply(body.joint_rotations, i / renders.FPS)
         local[i] = matrix_from_quaternion(quats)
         points[i] = lifter.reconstruct(local[i][None], out["beta"], out["translation"])[0]
-    return local, points - 0.5 * (points[:, 23] + points[:, 24])[:, None]
+    return local, renders.hip_centred(points)
 
 
 def methods_of(tracked: dict, session):
     """{method: (model-frame points (T, 75 or 33, 3) hip-centred, local rotations or None)}."""
     found = tracked["pose_found"]
-    raw = mediapipe_to_model(tracked["pose_world"][..., :3])
-    raw = raw - 0.5 * (raw[:, 23] + raw[:, 24])[:, None]
+    points, present = renders.tracked_points(tracked)
     body_local, body_points = lift(session, tracked)
-    hands = mediapipe_to_model(tracked["hands_world"].reshape(-1, 42, 3))
-    p75 = np.concatenate([raw, hands], axis=1)
-    present = tracked["hand_present"]
-    from blazepose_holistic.lifter import reconstruct, substitute_missing_hands
-
     analytic_local = np.full_like(body_local, np.nan)
     analytic_points = np.full_like(body_points, np.nan)
     if found.any():
-        pts = substitute_missing_hands(np.nan_to_num(p75[found]), present[found]).astype(np.float64)
-        solved = baseline.solve(pts, present[found])
-        analytic_local[found] = solved
-        recon = reconstruct(solved, np.zeros((len(solved), 11)), np.zeros((len(solved), 3)))
-        analytic_points[found] = recon - 0.5 * (recon[:, 23] + recon[:, 24])[:, None]
-    return {"body_model": (body_points, body_local), "landmarks": (raw, None),
+        analytic_local[found], analytic_points[found] = run_baseline(points[found], present[found])
+    return {"body_model": (body_points, body_local), "landmarks": (points[:, :33], None),
             "analytic": (analytic_points, analytic_local)}
 
 
@@ -200,12 +190,12 @@ def score_take(take: Take, session, model: str = "full") -> dict:
     out = {"frames": int(len(found)), "tracked": int(found.sum()),
            "hands_found": int(tracked["hand_present"][found].sum()),
            "truth_jitter": jitter(true_cam[:, :33], found)}
-    raw = mediapipe_to_model(tracked["pose_world"][found, :, :3])
-    raw = raw - 0.5 * (raw[:, 23] + raw[:, 24])[:, None]
+    methods = methods_of(tracked, session)
     # How the raw landmarks' body is turned against the truth (axis-angle, camera axes:
     # x is pitch): BlazePose's global error, which world landmarks cannot reveal.
+    raw = methods["landmarks"][0][found]
     out["raw_rotation"] = axis_angle_from_matrix(torso_alignment(raw, true_cam[found], TORSO_HEAD))
-    for name, (points, local) in methods_of(tracked, session).items():
+    for name, (points, local) in methods.items():
         m = {"limb": limb_errors(points[found], true_cam[found]),
              "jitter": jitter(points[:, :33], found),
              "skating": skating(points, true_cam, true_world, found)}

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from blazepose_holistic.body_model import kinematics, rotations
+from blazepose_holistic.body_model.frames import mediapipe_to_model
 from blazepose_holistic.body_model.shape import NUM_SHAPE, SHAPE_NAMES
 from build_scripts.common import staging
 from build_scripts.common.paths import MODELS, ROOT, cache_root
@@ -186,15 +187,33 @@ class Truth:
         """(T, 75, 3) landmarks in the camera's axes, centred on the landmark hip midpoint
         (as MediaPipe's world landmarks, but in the model frame's axis convention)."""
         positions, glob = kinematics.forward_kinematics(self.camera_local(), self._betas())
-        points = kinematics.landmarks_from_pose(positions, glob, self._betas())
-        return points - 0.5 * (points[:, 23] + points[:, 24])[:, None]
+        return hip_centred(kinematics.landmarks_from_pose(positions, glob, self._betas()))
 
     def _betas(self):
         return np.broadcast_to(self.beta, (len(self.local), len(self.beta)))
 
 
-def truth_of(take: Take) -> Truth:
-    body = staging.body_model_data(take.beta)
+def hip_centred(points: np.ndarray) -> np.ndarray:
+    """(..., P >= 25, 3) -> the same with the midpoint of landmarks 23/24 at the origin."""
+    return points - 0.5 * (points[..., 23:24, :] + points[..., 24:25, :])
+
+
+def tracked_points(tracked: dict):
+    """``track``'s output as the lifter's inputs for every frame, batched: (points (T, 75, 3)
+    model frame, hip-centred, missing hands on their wrist as lifter.prepare_input puts
+    them, zeros where no pose; hand_present (T, 2) bool)."""
+    from blazepose_holistic.lifter import substitute_missing_hands
+
+    world = np.concatenate([tracked["pose_world"][..., :3],
+                            tracked["hands_world"].reshape(-1, 42, 3)], axis=1)
+    points = hip_centred(mediapipe_to_model(np.nan_to_num(world)))
+    present = tracked["hand_present"]
+    return substitute_missing_hands(points, present).astype(np.float64), present
+
+
+def truth_of(take: Take, body: dict | None = None) -> Truth:
+    """``body``: the take's ``staging.body_model_data(take.beta)``, if already made."""
+    body = body or staging.body_model_data(take.beta)
     local, hips = staging.place_clip(take.clip, body, FPS, take.beta)
     end = take.start + take.frames
     if take.start < 0 or end > len(local):
@@ -213,8 +232,8 @@ def render(takes, log=sys.stderr) -> None:
     todo = [t for t in takes if not (take_dir(t) / "truth.npz").is_file()]
     jobs = []
     for take in todo:
-        truth = truth_of(take)
         body = staging.body_model_data(take.beta)
+        truth = truth_of(take, body)
         position, target, _ = camera_path(take.camera, truth.hips)
         motion = {
             "rotations": np.round(rotations.quaternion_from_matrix(truth.local), 6).tolist(),
@@ -261,7 +280,7 @@ def load_frames(take: Take):
 
 
 # --------------------------------------------------------------------------- tracking
-def _pipeline_key(model: str) -> str:
+def pipeline_key(model: str) -> str:
     """Hashes what the tracked landmarks depend on: the models and the package, but the
     lifter and the body model (tracking runs without them, so retraining or recalibrating
     the lifter re-uses every track)."""
@@ -284,7 +303,7 @@ def track(take: Take, model: str = "full", log=sys.stderr) -> dict:
     with NaN where nothing was found: pose_world (T, 33, 5) MediaPipe world frame;
     hands_world (T, 2, 21, 3) attached at the pose wrists; hand_present (T, 2) bool;
     pose_found (T,) bool."""
-    path = cache_root() / "lifter-tracks" / f"{take.key()}-{_pipeline_key(model)}.npz"
+    path = cache_root() / "lifter-tracks" / f"{take.key()}-{pipeline_key(model)}.npz"
     if path.is_file():
         with np.load(path) as z:
             return dict(z)

@@ -21,10 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from blazepose_holistic.body_model.frames import mediapipe_to_model
 from blazepose_holistic.body_model.kinematics import forward_kinematics
 from blazepose_holistic.body_model.shape import SHAPE_PRIOR_STD
-from blazepose_holistic.lifter import substitute_missing_hands
 from build_scripts.common import staging
 from build_scripts.common.paths import SHARED_DATA, cache_root
 from build_scripts.lifter import renders
@@ -73,11 +71,7 @@ def take_pairs(take: Take, model: str = "full") -> dict:
     found = tracked["pose_found"]
     if not found.any():
         return {}
-    pose = mediapipe_to_model(tracked["pose_world"][found, :, :3])
-    hands = mediapipe_to_model(np.nan_to_num(tracked["hands_world"][found]).reshape(-1, 42, 3))
-    points = np.concatenate([pose, hands], axis=1)
-    points = points - 0.5 * (points[:, 23] + points[:, 24])[:, None]
-    present = tracked["hand_present"][found]
+    points, present = (a[found] for a in renders.tracked_points(tracked))
     local = truth.camera_local()[found]
     beta = np.broadcast_to(truth.beta, (len(local), len(truth.beta))).copy()
     clean, _ = pose_to_sample(local, beta)
@@ -89,7 +83,7 @@ def take_pairs(take: Take, model: str = "full") -> dict:
     local[:, 0] = turn @ local[:, 0]
     clean, translation = pose_to_sample(local, beta)
     return {
-        "points": substitute_missing_hands(points, present),
+        "points": points,
         "hand_present": present.astype(np.float32),
         "clean": clean, "local": local, "global": forward_kinematics(local, beta)[1],
         "beta": beta, "translation": translation,
@@ -101,7 +95,7 @@ def build(takes, model: str = "full", log=sys.stderr) -> Path:
     h = hashlib.sha256(f"{PAIRS_VERSION} {model}".encode())
     for take in takes:
         h.update(take.key().encode())
-    h.update(renders._pipeline_key(model).encode())
+    h.update(renders.pipeline_key(model).encode())
     path = cache_root() / "lifter-pairs" / f"{h.hexdigest()[:16]}.npz"
     if path.is_file():
         return path
