@@ -84,6 +84,9 @@ SYSTEMS = {
     "ours_ort": {"row": "holistic", "driver": "ours", "backend": "wasm",
                  "label": "variant: ours, browser, every model on onnxruntime-web WASM "
                           "(backend wasm, the default before LiteRT.js)"},
+    "ours_one_worker": {"row": "holistic", "driver": "ours", "parallel_hands": False,
+                        "label": "variant: ours, browser, both hands in the tracker's worker "
+                                 "(parallelHands false, the default before the second worker)"},
     "tasks_holistic": {"row": "holistic", "driver": "tasks", "task": "holistic_landmarker",
                        "label": "MediaPipe Tasks HolisticLandmarker, delegate CPU (XNNPACK "
                                 "wasm), main thread; includes its face mesh"},
@@ -120,13 +123,15 @@ RATIO_PAIRS = (("ours", "tasks_holistic"), ("ours_pose", "tasks_pose"),
                ("tasks_holistic", "mediapipe_cpu"), ("ours", "native"),
                ("ours_pose", "native_pose"), ("tasks_pose", "native_pose"),
                ("ours", "baseline"), ("ours", "ours_ort"), ("ours_ort", "tasks_holistic"),
+               ("ours", "ours_one_worker"), ("ours_one_worker", "tasks_holistic"),
                ("ours_recovery", "ours"), ("native_recovery", "native"))
 # (system, reference) for landmark agreement; the reference's torso is the unit.
 AGREEMENT_PAIRS = (("ours", "tasks_holistic"), ("ours_pose", "tasks_pose"),
                    ("ours", "mediapipe_cpu"), ("ours", "mediapipe_webgl"),
                    ("tasks_holistic", "mediapipe_cpu"), ("mediapipe_webgl", "mediapipe_cpu"),
                    ("ours", "native"), ("ours_pose", "native_pose"), ("ours", "baseline"),
-                   ("ours_ort", "native"), ("ours_recovery", "native_recovery"))
+                   ("ours_ort", "native"), ("ours_recovery", "native_recovery"),
+                   ("ours_one_worker", "native"))
 # Chromium resolves no host name, so a request to another origin fails before it leaves
 # the machine (IP literals are not used by any system here).
 BLOCK_OTHER_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -362,6 +367,7 @@ def system_config(name: str, args, tasks_models: dict | None = None) -> dict:
                    handRecovery=spec.get("hand_recovery", False))
     if spec["driver"] == "ours":
         cfg["backend"] = spec.get("backend", args.backend)
+        cfg["parallelHands"] = spec.get("parallel_hands", "auto")
     if "useCpuInference" in spec:
         cfg["useCpuInference"] = spec["useCpuInference"]
     if "task" in spec:  # the bundle carries the pose model of --model

@@ -24,6 +24,7 @@ const RUNTIME_DEFAULTS = {
   indexURL: undefined,
   backend: "litert",
   numThreads: 0,
+  parallelHands: "auto",
   workerTimeoutMs: 30000,
   onProgress: undefined,
 };
@@ -91,6 +92,9 @@ export function pipelineOptions(given) {
   }
   if (!Number.isInteger(opts.numThreads) || opts.numThreads < 0) {
     throw new RangeError(`numThreads must be a non-negative integer (0 = automatic), not ${opts.numThreads}`);
+  }
+  if (![true, false, "auto"].includes(opts.parallelHands)) {
+    throw new RangeError(`parallelHands must be true, false or "auto", not ${show(opts.parallelHands)}`);
   }
   const wt = opts.workerTimeoutMs;
   if (typeof wt !== "number" || !(wt >= 0) || !Number.isFinite(wt)) {
@@ -473,6 +477,7 @@ export async function create(options = {}) {
       indexURL: opts.indexURL ? new URL(opts.indexURL, self.location.href).href : undefined,
       backend: opts.backend,
       numThreads: opts.numThreads,
+      parallelHands: opts.parallelHands,
     });
   } catch (e) {
     worker.terminate();

@@ -172,6 +172,10 @@ export interface Options {
   backend?: "litert" | "wasm" | "webgpu";
   /** WASM threads when the page is cross-origin isolated; 0 (default) = automatic. */
   numThreads?: number;
+  /** Run the second hand's re-crop and landmarks in a second worker, beside the first
+   * (backend "litert"): "auto" (default) when the machine has two cores or more. Until
+   * that worker is ready, or if it fails, both hands run in the tracker's worker. */
+  parallelHands?: boolean | "auto";
   /** Declare the worker dead when it has not answered a waiting request for this long
    * (it was terminated or hangs); 0 = never. Default 30000. Loading is not timed. */
   workerTimeoutMs?: number;
@@ -181,6 +185,8 @@ export interface Options {
 export interface TrackerInfo {
   backend: "litert" | "wasm" | "webgpu";
   numThreads: number;
+  /** Whether a second worker shares the hands (the parallelHands option). */
+  parallelHands: boolean;
   crossOriginIsolated: boolean;
   models: string[];
   notes: string[];

@@ -205,6 +205,7 @@ const ours = {
       enableHands: cfg.hands,
       backend: cfg.backend,
       numThreads: cfg.threads,
+      parallelHands: cfg.parallelHands,
       baseUrl: oursRoot,
       // Start-up timeline: when each load stage (and each model's session) began.
       onProgress: (e) => {

@@ -99,6 +99,10 @@ export const RESULT_FIELDS = [
 ];
 export const BODY_MODEL_ARRAYS = ["beta", "root_rotation", "root_translation", "joint_rotations", "landmarks"];
 
+/** The models the pipeline runs on several crops at once (both hands): parallelHands
+ * splits their runs with a second worker. */
+export const BATCH_MODELS = ["hand_landmark_full", "hand_recrop", "palm_detection_full"];
+
 /** The models a set of (snake_case) options needs: Python's Options.models(). */
 export function modelsFor(options) {
   const key = JSON.stringify(MODEL_OPTIONS.map((name) => options[name]));

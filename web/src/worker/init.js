@@ -11,17 +11,19 @@ import { Integrity } from "./integrity.js";
 import { MaskRenderer } from "./mask.js";
 import { ProgressTracker } from "./progress.js";
 import { PyBridge } from "./pybridge.js";
-import { modelsFor } from "../generated/contract.js";
+import { BATCH_MODELS, modelsFor } from "../generated/contract.js";
+import { Helper, splitEngine } from "./helper.js";
 import { litertScript, startLiteRt } from "./litert.js";
 import { chooseBackend, loadEngines, loadOrt, modelFiles, ortFiles, ortScripts } from "./sessions.js";
 
 const PYODIDE_FILES = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.asm.data", "packages.json", "numpy.js", "numpy.data"];
 
 export async function init(msg) {
-  const guard = { integrity: null };
+  const guard = { integrity: null, helper: null };
   try {
     return await load(msg, guard);
   } catch (e) {
+    if (guard.helper) guard.helper.close();
     // A loader fed a damaged file fails with its own, vaguer error: name the file instead.
     throw (guard.integrity && guard.integrity.failure()) || e;
   } finally {
@@ -91,6 +93,21 @@ async function load(msg, guard) {
     .then(() => loadEngines(backend, models, manifest, modelsBase, ort, sessionOptions, numThreads, progress, loadTimings.sessionsMs))
     .then((r) => {
       loadTimings.modelsReadyMs = since();
+      // Started once the models are in the HTTP cache; not awaited: until it is ready the
+      // hands run here (helper.js).
+      const split = parallelModels(msg.parallelHands, backend, models, notes);
+      if (split.length) {
+        const script = new URL(litert, base).href;
+        const wasm = script.replace(/\.js$/, ".wasm");
+        guard.helper = new Helper(self.location.href, {
+          litert: script,
+          threads: numThreads,
+          hashes: { [script]: progress.expectedSha256(script), [wasm]: progress.expectedSha256(wasm) },
+          modelsBase,
+          entries: Object.fromEntries(split.map((m) => [m, manifest.models[m]])),
+        });
+        for (const m of split) r[m] = splitEngine(m, r[m], guard.helper);
+      }
       return r;
     });
   // Do not leave one branch's rejection unobserved while awaiting the other.
@@ -115,6 +132,7 @@ async function load(msg, guard) {
     py,
     ort,
     engines,
+    helper: guard.helper,
     bridge,
     jointNames: bridge.jointNames(),
     frameReader: new FrameReader(),
@@ -124,6 +142,7 @@ async function load(msg, guard) {
   const info = {
     backend,
     numThreads,
+    parallelHands: !!guard.helper,
     crossOriginIsolated: !!self.crossOriginIsolated,
     models,
     options: o,
@@ -136,4 +155,17 @@ async function load(msg, guard) {
   integrity.uninstall(); // before progress: it wraps progress's wrappers
   progress.uninstall();
   return { state, info };
+}
+
+/** The batched models a second worker shares (helper.js), by the parallelHands option:
+ * "auto" uses one when there are two cores or more. */
+function parallelModels(wanted, backend, models, notes) {
+  const batched = models.filter((m) => BATCH_MODELS.includes(m));
+  if (wanted === false || !batched.length) return [];
+  if (backend !== "litert") {
+    if (wanted === true) notes.push(`parallelHands needs backend "litert"; the hands run in one worker`);
+    return [];
+  }
+  if (wanted === "auto" && (self.navigator.hardwareConcurrency || 1) < 2) return [];
+  return batched;
 }

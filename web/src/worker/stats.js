@@ -20,5 +20,8 @@ export function stats(t) {
     pyodideHeapBytes: heap,
     pythonObjects: t ? t.bridge.liveObjects() : 0,
     liveProxies: t ? t.bridge.liveProxies : 0,
+    // parallelHands' second worker: "off", "starting", "ready" or "failed" (then why).
+    helper: t && t.helper ? t.helper.state : "off",
+    helperFailure: t && t.helper ? t.helper.failure : null,
   };
 }

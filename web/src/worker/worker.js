@@ -9,6 +9,8 @@
 //   {type: "stats", id}                             -> {type: "stats", id, stats}
 //   {type: "close", id}                             -> {type: "done", id}
 //   {type: "ping"}                                  -> {type: "pong"}, answered at once
+//   {type: "helper-init" | "helper-run", ...}      the same script as parallelHands' second
+//                                                   worker, started by this one (helper.js)
 // Any failure answers {type: "error", id, error: {name, message, detail}}; the worker keeps
 // serving (a bad frame does not end it). Load progress: {type: "progress", event}.
 //
@@ -20,6 +22,7 @@
 //   sessions.js  onnxruntime-web: backend, threads, one checked session per model
 //   pybridge.js  the Python Bridge behind stored handles; every returned proxy destroyed
 //   frames.js    frame intake: ImageData / ImageBitmap / VideoFrame -> RGBA pixels
+//   helper.js    parallelHands: the second worker that runs the other hand, both sides
 //   loop.js      one frame: the Python generator's model runs, a task turn after each
 //   results.js   Python's flat result fields -> the public result object
 //   mask.js      the segmentation mask -> a frame-sized ImageBitmap
@@ -31,6 +34,7 @@
 
 import { namedError } from "../errors.js";
 import { serializeError } from "./errors.js";
+import { serveHelper } from "./helper.js";
 import { init } from "./init.js";
 import { processFrame } from "./loop.js";
 import { releaseEngines } from "./sessions.js";
@@ -43,6 +47,7 @@ function close() {
   if (!tracker) return;
   tracker.bridge.destroy();
   releaseEngines(tracker.engines);
+  if (tracker.helper) tracker.helper.close();
   tracker = null;
 }
 
@@ -68,6 +73,9 @@ async function handle(msg) {
     case "stats":
       self.postMessage({ type: "stats", id: msg.id, stats: stats(tracker) });
       return;
+    case "helper-init":
+    case "helper-run":
+      return serveHelper(msg);
     case "close":
       close();
       self.postMessage({ type: "done", id: msg.id });
