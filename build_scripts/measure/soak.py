@@ -49,6 +49,9 @@ PING_PONG = (0, 1, 2, 3, 4, 3, 2, 1)
 ABSENT_KINDS = ("pitch", "blurred", "noise")
 CHUNK = 250  # frames per page.evaluate: a few tens of seconds, then Python may sample
 WORKER_SCRIPT = "blazepose-holistic.worker.js"
+# The names the API and parallelHands give their workers (api.js, worker/helper.js).
+TRACKER_WORKER = "blazepose-holistic"
+HELPER_WORKER = "blazepose-holistic-helper"
 MIB = 2**20
 # What the page reports per frame (soak.run), in order.
 ROW_FIELDS = ("pose", "hands", "detected", "worker_ms", "wall_ms", "dropped", "error")
@@ -65,6 +68,8 @@ BOUNDS = {
     # JS heaps after a forced GC: one result object (~10 KB with hands) kept per frame
     # exceeds it within 2 000 frames.
     "worker_js_heap_bytes": 16 * MIB,
+    # parallelHands' second worker (0 without one): it holds a frame's pixels at a time.
+    "helper_js_heap_bytes": 16 * MIB,
     "page_js_heap_bytes": 16 * MIB,
 }
 
@@ -150,17 +155,26 @@ class WorkerDevTools:
     attaches to pages, not to dedicated workers). Replies arrive as events, which Playwright
     delivers only while it waits on something: hence page.wait_for_timeout in call()."""
 
-    def __init__(self, browser, page):
+    def __init__(self, browser, page, name: str = TRACKER_WORKER):
         self.page = page
         self.cdp = browser.new_browser_cdp_session()
         self.replies: dict = {}
         self.next_id = 0
-        target = self._find_worker(page)
+        target = self._find_worker(page, name)
         self.session_id = self.cdp.send("Target.attachToTarget",
                                         {"targetId": target, "flatten": False})["sessionId"]
         self.cdp.on("Target.receivedMessageFromTarget", self._on_message)
 
-    def _find_worker(self, page) -> str:
+    @staticmethod
+    def exists(browser, page, name: str) -> bool:
+        cdp = browser.new_browser_cdp_session()
+        try:
+            return any(t["type"] == "worker" and t["title"] == name
+                       for t in cdp.send("Target.getTargets")["targetInfos"])
+        finally:
+            cdp.detach()
+
+    def _find_worker(self, page, name: str) -> str:
         own = page.context.new_cdp_session(page)
         try:
             context_id = own.send("Target.getTargetInfo")["targetInfo"]["browserContextId"]
@@ -168,9 +182,9 @@ class WorkerDevTools:
             own.detach()
         workers = [t for t in self.cdp.send("Target.getTargets")["targetInfos"]
                    if t["type"] == "worker" and t.get("browserContextId") == context_id
-                   and t["url"].split("?")[0].endswith(WORKER_SCRIPT)]
+                   and t["url"].split("?")[0].endswith(WORKER_SCRIPT) and t["title"] == name]
         if len(workers) != 1:
-            raise SoakError(f"expected one tracker worker in the soak page, found {len(workers)}")
+            raise SoakError(f"expected one {name!r} worker in the soak page, found {len(workers)}")
         return workers[0]["targetId"]
 
     def _on_message(self, event: dict) -> None:
@@ -200,11 +214,14 @@ class WorkerDevTools:
         self.cdp.detach()
 
 
-def sample_memory(page, page_cdp, worker: WorkerDevTools, frame: int, t0: float) -> dict:
-    """One memory sample; both JS heaps right after a full garbage collection, so samples
+def sample_memory(page, page_cdp, worker: WorkerDevTools, helper: WorkerDevTools | None,
+                  frame: int, t0: float) -> dict:
+    """One memory sample; the JS heaps right after a full garbage collection, so samples
     compare live data, not when the collector last ran."""
     page_cdp.send("HeapProfiler.collectGarbage")
     worker.call("HeapProfiler.collectGarbage")
+    if helper:
+        helper.call("HeapProfiler.collectGarbage")
     stats = page.evaluate("soak.tracker.stats()")  # its Python count follows a gc.collect()
     return {
         "frame": frame,
@@ -215,6 +232,7 @@ def sample_memory(page, page_cdp, worker: WorkerDevTools, frame: int, t0: float)
         "python_objects": stats["pythonObjects"],
         "live_proxies": stats["liveProxies"],
         "worker_js_heap_bytes": worker.call("Runtime.getHeapUsage")["usedSize"],
+        "helper_js_heap_bytes": helper.call("Runtime.getHeapUsage")["usedSize"] if helper else 0,
         "page_js_heap_bytes": page_cdp.send("Runtime.getHeapUsage")["usedSize"],
     }
 
@@ -363,8 +381,10 @@ def run_soak(browser, base_url: str, inputs: dict, *, frames: int = 10000, prese
         log(f"tracker ready in {info['loadMs'] / 1000:.1f} s ({info['backend']}); {frames} frames")
         page_cdp = context.new_cdp_session(page)
         worker = WorkerDevTools(browser, page)
+        helper = (WorkerDevTools(browser, page, HELPER_WORKER)
+                  if WorkerDevTools.exists(browser, page, HELPER_WORKER) else None)
         per_frame: list = []
-        samples = [sample_memory(page, page_cdp, worker, 0, t0)]
+        samples = [sample_memory(page, page_cdp, worker, helper, 0, t0)]
         timed_out = False
         for end in chunk_ends(frames, sample_points):
             start = len(per_frame)
@@ -382,13 +402,15 @@ def run_soak(browser, base_url: str, inputs: dict, *, frames: int = 10000, prese
             for row in page.evaluate("soak.done"):
                 per_frame.append(dict(zip(ROW_FIELDS, row)))
             if end in sample_points:
-                samples.append(sample_memory(page, page_cdp, worker, end, t0))
+                samples.append(sample_memory(page, page_cdp, worker, helper, end, t0))
                 s = samples[-1]
                 log(f"frame {end}: wasm {s['wasm_memory_bytes'] / MIB:.1f} MiB, worker JS "
                     f"{s['worker_js_heap_bytes'] / MIB:.1f} MiB, page JS "
                     f"{s['page_js_heap_bytes'] / MIB:.1f} MiB, Python objects {s['python_objects']}, "
                     f"{s['elapsed_s']:.0f} s")
         worker.close()
+        if helper:
+            helper.close()
         page_cdp.detach()
     finally:
         context.close()

@@ -417,7 +417,9 @@ def test_a_crashed_worker_is_restarted(sample_page):
     carries on with a new tracker."""
     page = sample_page
     page.wait("window.demo.status === 'running'")
-    workers = [w for w in page.page.workers if w.url.endswith("blazepose-holistic.worker.js")]
+    # parallelHands' second worker runs the same script under another name.
+    workers = [w for w in page.page.workers if w.url.endswith("blazepose-holistic.worker.js")
+               and w.evaluate("self.name") == "blazepose-holistic"]
     assert len(workers) == 1
     page.js("window.crashedTracker = window.demo.tracker")
     workers[0].evaluate("setTimeout(() => { throw new Error('simulated crash'); }, 0)")

@@ -42,8 +42,9 @@ def page(browser, server, frames):
 
 
 def tracker_worker(page, known: list):
-    """The Playwright handle of the newest tracker worker (not in `known`)."""
-    fresh = [w for w in page.workers if w not in known]
+    """The Playwright handle of the newest tracker worker (not in `known`); parallelHands'
+    second worker runs the same script under another name."""
+    fresh = [w for w in page.workers if w not in known and w.evaluate("self.name") == "blazepose-holistic"]
     assert len(fresh) == 1, [w.url for w in page.workers]
     return fresh[0]
 

@@ -217,6 +217,12 @@ export interface WorkerStats {
   pyodideHeapBytes: number;
   pythonObjects: number;
   liveProxies: number;
+  /** parallelHands' second worker: "off", "starting", "ready", or "failed" (the hands
+   * then run in the tracker's worker; helperFailure says why). */
+  helper: "off" | "starting" | "ready" | "failed";
+  helperFailure: string | null;
+  /** Model runs the second worker answered. */
+  helperRuns: number;
 }
 
 export type Frame =

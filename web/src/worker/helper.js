@@ -29,6 +29,7 @@ export class Helper {
   constructor(scriptUrl, init) {
     this.state = "starting"; // -> "ready" | "failed"
     this.failure = null;
+    this.runs = 0; // model runs it answered
     this.pending = new Map();
     this.nextId = 1;
     this.sentImage = null;
@@ -89,7 +90,10 @@ export class Helper {
     this.pending.delete(msg.id);
     clearTimeout(req.timer);
     if (msg.type === "error") req.reject(namedError(msg.error.name || "Error", msg.error.message));
-    else req.resolve(msg);
+    else {
+      if (msg.type === "result") this.runs++;
+      req.resolve(msg);
+    }
   }
 
   _fail(why) {

@@ -23,5 +23,6 @@ export function stats(t) {
     // parallelHands' second worker: "off", "starting", "ready" or "failed" (then why).
     helper: t && t.helper ? t.helper.state : "off",
     helperFailure: t && t.helper ? t.helper.failure : null,
+    helperRuns: t && t.helper ? t.helper.runs : 0,
   };
 }
