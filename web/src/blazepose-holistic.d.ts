@@ -173,8 +173,9 @@ export interface Options {
   /** WASM threads when the page is cross-origin isolated; 0 (default) = automatic. */
   numThreads?: number;
   /** Run the second hand's re-crop and landmarks in a second worker, beside the first
-   * (backend "litert"): "auto" (default) when the machine has two cores or more. Until
-   * that worker is ready, or if it fails, both hands run in the tracker's worker. */
+   * (backend "litert"): "auto" (default) with two cores or more and (navigator.deviceMemory)
+   * 4 GB or more; the helper costs about 100 MiB. Until that worker is ready, or if it
+   * fails (stats().helper), both hands run in the tracker's worker. */
   parallelHands?: boolean | "auto";
   /** Declare the worker dead when it has not answered a waiting request for this long
    * (it was terminated or hangs); 0 = never. Default 30000. Loading is not timed. */

@@ -158,7 +158,9 @@ async function load(msg, guard) {
 }
 
 /** The batched models a second worker shares (helper.js), by the parallelHands option:
- * "auto" uses one when there are two cores or more. */
+ * "auto" uses one when there are two cores or more and, where the browser says
+ * (navigator.deviceMemory, in GB), 4 GB of memory or more: the helper costs about 100 MiB
+ * (docs/benchmark.md). */
 function parallelModels(wanted, backend, models, notes) {
   const batched = models.filter((m) => BATCH_MODELS.includes(m));
   if (wanted === false || !batched.length) return [];
@@ -166,6 +168,7 @@ function parallelModels(wanted, backend, models, notes) {
     if (wanted === true) notes.push(`parallelHands needs backend "litert"; the hands run in one worker`);
     return [];
   }
-  if (wanted === "auto" && (self.navigator.hardwareConcurrency || 1) < 2) return [];
+  const nav = self.navigator;
+  if (wanted === "auto" && ((nav.hardwareConcurrency || 1) < 2 || (nav.deviceMemory !== undefined && nav.deviceMemory < 4))) return [];
   return batched;
 }
