@@ -445,7 +445,8 @@ function updateInfo() {
   const lines = [];
   if (t && t.info) {
     const i = t.info;
-    lines.push(`backend ${i.backend}, ${i.numThreads} thread${i.numThreads === 1 ? "" : "s"}; models: ${i.models.join(", ")}`);
+    const workers = i.parallelHands ? ", hands shared by two workers" : "";
+    lines.push(`backend ${i.backend}, ${i.numThreads} thread${i.numThreads === 1 ? "" : "s"}${workers}; models: ${i.models.join(", ")}`);
     if (i.versions) lines.push(`Pyodide ${i.versions.pyodide}, onnxruntime-web ${i.versions.onnxruntime ?? "?"}; loaded in ${(i.loadMs / 1000).toFixed(1)} s`);
     for (const n of i.notes || []) lines.push(`note: ${n}`);
   }

@@ -29,4 +29,7 @@ test("bad values are named by the option, unknown names listed", () => {
   assert.throws(() => pipelineOptions({ enableHands: 1 }), { name: "TypeError", message: /enableHands must be true or false/ });
   assert.throws(() => pipelineOptions({ enableHand: true }), { name: "TypeError", message: /unknown option\(s\) enableHand/ });
   assert.throws(() => pipelineOptions({ numThreads: -1 }), RangeError);
+  assert.throws(() => pipelineOptions({ parallelHands: "yes" }), { name: "RangeError", message: /parallelHands must be true, false or "auto", not "yes"/ });
+  assert.equal(pipelineOptions({}).opts.parallelHands, "auto");
+  assert.equal(pipelineOptions({ parallelHands: false }).opts.parallelHands, false);
 });
