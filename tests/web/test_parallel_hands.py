@@ -110,3 +110,29 @@ def test_a_helper_that_cannot_start_leaves_the_hands_in_the_tracker(browser, ser
     assert "helper" in broken["stats"]["helperFailure"], broken["stats"]
     assert broken["stats"]["helperRuns"] == 0
     _same_landmarks(broken["results"], one["results"])
+
+
+def test_a_bundle_from_another_origin_starts_its_helper(browser, dist, raw_dir, frames):
+    """A bundle on a CDN: the tracker's worker is bootstrapped from a blob: URL (api.js), and
+    its helper from that same blob; both still load and check every file cross-origin."""
+    from build_scripts.common import serve
+
+    cdn, cdn_url = serve.start(dist, headers={"Access-Control-Allow-Origin": "*"})
+    site, site_url = serve.start(raw_dir)
+    (raw_dir / "ph-cdn.html").write_text(
+        f'<!doctype html><script src="{cdn_url}blazepose-holistic.js"></script>')
+    s = PageSession(browser, site_url)
+    try:
+        s.page.goto(site_url + "ph-cdn.html")
+        # The frames are served by the page's own origin here.
+        local = [{**f, "url": f["url"].replace("/raw/", "/")} for f in frames]
+        out = _run(s.page, {"parallelHands": True}, local)
+    finally:
+        s.close()
+        for srv in (cdn, site):
+            srv.shutdown()
+            srv.server_close()
+    assert cdn_url != site_url
+    assert out["before"]["helper"] == "ready", out["before"]
+    assert out["stats"]["helperRuns"] > 0, out["stats"]
+    assert any(r.get("leftHandLandmarks") and r.get("rightHandLandmarks") for r in out["results"])
