@@ -90,6 +90,12 @@ def cmd_models(args) -> int:
         if args.litert and entry:
             litert[spec] = (store.find_file(name, entry["file"]), entry["input_shape"],
                             store.models[name]["crop"])
+    candidates = {}  # --tflite: model spec -> [other networks for it, run as its litert engine]
+    for arg in args.tflite or []:
+        path, _, spec = arg.rpartition("=")
+        if spec not in litert:
+            raise SystemExit(f"--tflite {arg}: {spec!r} is not one of the --model specs (with --litert)")
+        candidates.setdefault(spec, []).append(Path(path))
     for spec in args.onnx or []:
         path, _, batch = spec.partition(":")
         variants.append((Path(path).name + (":" + batch if batch else ""), Path(path),
@@ -108,6 +114,8 @@ def cmd_models(args) -> int:
         variants[k] = (label, link, batch)
         if label in litert:
             (work / "models" / f"{k}.net.tflite").symlink_to(litert[label][0].resolve())
+            for c, alt_file in enumerate(candidates.get(label, [])):
+                (work / "models" / f"{k}.alt{c}.tflite").symlink_to(alt_file.resolve())
     frame = (np.arange(W * H * 4) * 7 % 256).astype(np.uint8).reshape(H, W, 4)
     rows = []
     page_path = f"profile_models.html?w={W}&h={H}"  # the page's frame: the same as ``frame``
@@ -123,6 +131,13 @@ def cmd_models(args) -> int:
                 page.evaluate("([k, b]) => run(k, b, 1)", [key, batch])  # warm-up
                 jobs.append({"key": key, "batch": batch, "sess": None, "native_of": label,
                              "web": [], "wall": [], "native": []})
+                for c, alt_file in enumerate(candidates.get(label, [])):
+                    alt = f"{label} [litert {alt_file.name}]"
+                    page.evaluate("([k, n, s, c]) => createLiteRt(k, n, s, c)",
+                                  [alt, f"/models/{k}.alt{c}.tflite", *litert[label][1:]])
+                    page.evaluate("([k, b]) => run(k, b, 1)", [alt, batch])
+                    jobs.append({"key": alt, "batch": batch, "sess": None, "native_of": label,
+                                 "web": [], "wall": [], "native": []})
             for level in levels:
                 key = f"{label} [{level}]"
                 page.evaluate("([k, u, o]) => create(k, u, o)",
@@ -267,6 +282,9 @@ def main(argv=None) -> int:
     m.add_argument("--level", action="append",
                    choices=("all", "extended", "basic", "disabled"),
                    help="graph optimisation level(s) to compare (default all)")
+    m.add_argument("--tflite", action="append", metavar="FILE=MODEL",
+                   help="with --litert: also run another TFLite network for that --model spec "
+                        "(e.g. a quantized one) as its litert engine, same crop; repeatable")
     m.add_argument("--litert", action="store_true",
                    help="also each manifest model as the worker's litert backend runs it "
                         "(crop.js, network on LiteRT.js)")
