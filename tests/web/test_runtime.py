@@ -390,9 +390,17 @@ def test_content_security_policy(browser, dist, tmp_path, policy, works):
         '<!doctype html><script src="/blazepose-holistic.js"></script><script src="/t/page.js"></script>')
     (tmp_path / "page.js").write_text("""
         window.out = {status: 'loading'};
-        BlazePoseHolistic.create({enableHands: false, modelComplexity: 0})
-          .then((t) => t.send(new ImageData(64, 48), 0).then((r) => {
-              window.out = {status: 'ok', size: r.imageSize}; }))
+        // Hands on: parallelHands' second worker must start under the policy too.
+        BlazePoseHolistic.create({modelComplexity: 0, parallelHands: true})
+          .then(async (t) => {
+              const r = await t.send(new ImageData(64, 48), 0);
+              let helper = (await t.stats()).helper;
+              for (let i = 0; i < 300 && helper === 'starting'; i++) {
+                  await new Promise((ok) => setTimeout(ok, 100));
+                  helper = (await t.stats()).helper;
+              }
+              window.out = {status: 'ok', size: r.imageSize, helper};
+          })
           .catch((e) => { window.out = {status: 'error', error: e.name + ': ' + e.message}; });
     """)
     srv, url = serve.start(dist, mounts={"/t/": tmp_path},
@@ -407,7 +415,7 @@ def test_content_security_policy(browser, dist, tmp_path, policy, works):
                 break
             s.page.wait_for_timeout(200)
         if works:
-            assert out == {"status": "ok", "size": {"width": 64, "height": 48}}, out
+            assert out == {"status": "ok", "size": {"width": 64, "height": 48}, "helper": "ready"}, out
         else:
             assert out["status"] == "error" and "unsafe-eval" in out["error"], out
     finally:
