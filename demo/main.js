@@ -447,7 +447,8 @@ function updateInfo() {
     const i = t.info;
     const workers = i.parallelHands ? ", hands shared by two workers" : "";
     lines.push(`backend ${i.backend}, ${i.numThreads} thread${i.numThreads === 1 ? "" : "s"}${workers}; models: ${i.models.join(", ")}`);
-    if (i.versions) lines.push(`Pyodide ${i.versions.pyodide}, onnxruntime-web ${i.versions.onnxruntime ?? "?"}; loaded in ${(i.loadMs / 1000).toFixed(1)} s`);
+    const ortVersion = i.versions && i.versions.onnxruntime ? `, onnxruntime-web ${i.versions.onnxruntime}` : "";
+    if (i.versions) lines.push(`Pyodide ${i.versions.pyodide}${ortVersion}; loaded in ${(i.loadMs / 1000).toFixed(1)} s`);
     for (const n of i.notes || []) lines.push(`note: ${n}`);
   }
   $("status-info").innerHTML = lines.map((l) => `<div>${escapeHtml(l)}</div>`).join("");

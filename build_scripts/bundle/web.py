@@ -162,8 +162,8 @@ def size_report(out: Path, wheel: Path, models: dict) -> dict:
     runtime = (
         ["blazepose-holistic.js", "blazepose-holistic.worker.js", "assets.json"]
         + [f"pyodide/{f}" for f in PYODIDE_FILES]
-        + [f"ort/{f}" for f in ORT_WASM_FILES]
-        # The default backend's LiteRT.js build (a browser with relaxed SIMD, one thread).
+        # The default backend's LiteRT.js build (a browser with relaxed SIMD, one thread);
+        # it runs every model, so onnxruntime-web is not loaded (wasm_backend_extra).
         + ["litert/litert_wasm_internal.js", "litert/litert_wasm_internal.wasm"]
         + [f"python/{wheel.name}", "models/manifest.json"]
     )
@@ -180,6 +180,7 @@ def size_report(out: Path, wheel: Path, models: dict) -> dict:
         "models": group([f"models/{e['file']}" for e in models.values()]),
         "litert_networks": group([f"models/{e['litert']['file']}"
                                   for e in models.values() if "litert" in e]),
+        "wasm_backend_extra": group([f"ort/{f}" for f in ORT_WASM_FILES]),
         "webgpu_extra": group([f"ort/{f}" for f in ORT_WEBGPU_FILES]),
         "esm_build": entry("blazepose-holistic.mjs"),
     }

@@ -329,7 +329,7 @@ def build(force: bool = False) -> dict:
         }
         report["models"][name] = entry_report
         manifest["models"][name]["litert"] = litert_files(name, spec, tflite, out_dir)
-    add_own_models(manifest)
+    add_own_models(manifest, out_dir)
     (paths.MODELS / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     (out_dir / "conversion_report.json").write_text(json.dumps(report, indent=1) + "\n")
     (paths.MODELS / "conversion_report.json").write_text(
@@ -369,8 +369,12 @@ def committed_report(report: dict) -> dict:
             "models": models}
 
 
-def add_own_models(manifest: dict) -> None:
-    """Our own models (committed in models/) join the manifest with their checksums."""
+def add_own_models(manifest: dict, out_dir: Path) -> None:
+    """Our own models (committed in models/) join the manifest with their checksums, and
+    with their TFLite network for the browser's litert backend (own_litert.py), written to
+    ``out_dir``."""
+    from build_scripts.models import own_litert
+
     for meta_file in sorted(paths.MODELS.glob("*.onnx.json")):
         meta = json.loads(meta_file.read_text())
         onnx_file = paths.MODELS / meta_file.name[: -len(".json")]
@@ -385,6 +389,11 @@ def add_own_models(manifest: dict) -> None:
             "committed": True,
             **describe(data),
         }
+        name = meta.get("name", onnx_file.stem)
+        net, fields = own_litert.network_cached(data)
+        (out_dir / f"{name}.tflite").write_bytes(net)
+        manifest["models"][name]["litert"] = {
+            "file": f"{name}.tflite", "sha256": paths.sha256_bytes(net), "bytes": len(net), **fields}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,16 +4,16 @@ Both sides run the same Python pipeline (Pyodide 0.17 / numpy 1.17 in the worker
 numpy 2 here) on identical RGBA pixels (decoded once here, sent to the page as ImageData);
 they differ only in the inference engine, whose float32 kernels round differently: the
 default "litert" backend (MediaPipe's TFLite networks on LiteRT.js / XNNPACK behind our crop
-on onnxruntime-web) or the "wasm" backend (our ONNX models on onnxruntime-web), against
-native onnxruntime.
+in JavaScript, and the lifter converted to TFLite) or the "wasm" backend (our ONNX models on
+onnxruntime-web), against native onnxruntime.
 
 Tolerance (documented in docs/web.md): image-normalised landmarks (x, y, z, visibility,
 presence) and hand landmarks within LANDMARK_TOL = 1e-4; world landmarks within
 WORLD_TOL = 3e-4 metres (0.3 mm); body-model quaternions within 1e-3. Measured maxima are
 printed (-s): about 3e-5 and 9e-5. The "litert" backend runs MediaPipe's TFLite networks
 themselves, which the converted ONNX models match to ~1e-5 relative (the model build's
-verification), not bit for bit: its bounds are LITERT_TOL (measured ~1.1e-4 landmarks,
-1.3e-4 m world, 9e-4 rotations on the photos).
+verification), not bit for bit: its bounds are LITERT_TOL (measured on the photos, 2026-12-07:
+3.0e-4 landmarks, 3.9e-4 m world, 2.2e-3 rotations).
 """
 from __future__ import annotations
 

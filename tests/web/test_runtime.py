@@ -65,8 +65,8 @@ def test_loads_offline_with_progress(app, dist):
     """Everything came from 127.0.0.1, the worker's own requests included, and the progress
     events add up to the bytes the bundle says it loads."""
     urls = app.requests
-    for part in ("/pyodide/pyodide.asm.wasm", "/pyodide/numpy.data", "/ort/ort-wasm-simd-threaded.wasm",
-                 "/models/pose_detector.", "/python/blazepose_holistic-"):
+    for part in ("/pyodide/pyodide.asm.wasm", "/pyodide/numpy.data", "/litert/litert_wasm",
+                 "/models/pose_detector.", "/models/lifter.tflite", "/python/blazepose_holistic-"):
         assert any(part in u for u in urls), f"no request for {part}: {urls}"
     assert app.external_requests() == []
     events = app.page.evaluate("demo.progress")
@@ -85,6 +85,18 @@ def test_loads_offline_with_progress(app, dist):
     assert any(e.get("file", "").endswith(".tflite") and 0 < e["loaded"] < e["total"] for e in events)
     info = app.page.evaluate("tracker.info")
     assert info["backend"] == "litert" and info["versions"]["pyodide"].startswith("0.17")
+    assert "onnxruntime" not in info["versions"]
+
+
+def test_the_default_backend_fetches_no_onnxruntime(new_page):
+    """Backend litert runs every model on LiteRT.js, the lifter too: onnxruntime-web is not
+    even fetched (a fresh page: the shared one has run the wasm backend)."""
+    s = new_page()
+    s.page.goto(s.base_url + "examples/script-tag.html?image=/fx/mpii/004645041.jpg")
+    s.page.wait_for_function("window.demo && ['done', 'error'].includes(demo.status)")
+    assert s.page.evaluate("demo.status") == "done", s.page.evaluate("demo.error")
+    assert any("/models/lifter.tflite" in u for u in s.requests), s.requests
+    assert not [u for u in s.requests if "/ort/" in u]
 
 
 def test_back_pressure_drops_the_older_pending_frame(app, photo):
@@ -357,21 +369,28 @@ def test_damaged_runtime_files_are_named_at_start_up(app, alt_dir, dist):
     assets.json too, in each of the ways they load: a script (importScripts / import()), a
     fetched .wasm, and a package's .data (XMLHttpRequest). Each fails create() with a
     LoadError naming the file, not a loader's own obscure error."""
-    files = {"script": "pyodide/pyodide.asm.js", "module": "ort/ort-wasm-simd-threaded.mjs",
-             "wasm": "ort/ort-wasm-simd-threaded.wasm", "data": "pyodide/numpy.data",
-             "litert-script": "litert/litert_wasm_internal.js",
-             "litert-wasm": "litert/litert_wasm_internal.wasm"}
-    bases = [_variant(alt_dir, dist, f"damaged-{kind}", lambda root, rel=rel: _damage(root, rel))
-             for kind, rel in files.items()]
-    errors = app.page.evaluate("""async (bases) => {
+    # kind: (file, the backend that loads it; onnxruntime-web only runs with "wasm").
+    files = {"script": ("pyodide/pyodide.asm.js", "litert"),
+             "module": ("ort/ort-wasm-simd-threaded.mjs", "wasm"),
+             "wasm": ("ort/ort-wasm-simd-threaded.wasm", "wasm"),
+             "data": ("pyodide/numpy.data", "litert"),
+             "litert-script": ("litert/litert_wasm_internal.js", "litert"),
+             "litert-wasm": ("litert/litert_wasm_internal.wasm", "litert")}
+    runs = [[_variant(alt_dir, dist, f"damaged-{kind}", lambda root, rel=rel: _damage(root, rel)), backend]
+            for kind, (rel, backend) in files.items()]
+    errors = app.page.evaluate("""async (runs) => {
         const out = [];
-        for (const baseUrl of bases) {
-            try { const t = await BlazePoseHolistic.create({baseUrl}); await t.close(); out.push(null); }
+        for (const [baseUrl, backend] of runs) {
+            try {
+                const t = await BlazePoseHolistic.create({baseUrl, backend});
+                await t.close();
+                out.push(null);
+            }
             catch (e) { out.push({name: e.name, message: e.message}); }
         }
         return out;
-    }""", bases)
-    for (kind, rel), e in zip(files.items(), errors):
+    }""", runs)
+    for (kind, (rel, _)), e in zip(files.items(), errors):
         assert e and e["name"] == "LoadError", (kind, e)
         assert rel in e["message"] and "checksum" in e["message"], (kind, e["message"])
 

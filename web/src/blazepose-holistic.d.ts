@@ -191,6 +191,7 @@ export interface TrackerInfo {
   crossOriginIsolated: boolean;
   models: string[];
   notes: string[];
+  /** onnxruntime: only when a model runs on it (backend "wasm" or "webgpu"). */
   versions: { python: string; pyodide: string; onnxruntime?: string };
   loadMs: number;
   /** When Python and the models were ready (ms since start) and each session's creation. */

@@ -83,11 +83,13 @@ def test_dist_layout_and_size_report():
     page = report["default_page"]
     files = {f["file"] for f in page["files"]}
     for f in ("blazepose-holistic.js", "blazepose-holistic.worker.js", "pyodide/pyodide.asm.wasm",
-              "pyodide/numpy.data", "ort/ort.wasm.min.js", "ort/ort-wasm-simd-threaded.wasm",
-              "litert/litert_wasm_internal.wasm", "models/pose_detector.tflite",
-              "models/pose_landmark_full.tflite", "models/lifter.onnx"):
+              "pyodide/numpy.data", "litert/litert_wasm_internal.wasm", "models/pose_detector.tflite",
+              "models/pose_landmark_full.tflite", "models/lifter.tflite"):
         assert f in files, f
     assert "models/pose_landmark_full.onnx" not in files  # the wasm backend's, not the default
+    # LiteRT.js runs every model by default (the lifter too): no onnxruntime-web at all.
+    assert not [f for f in files if f.startswith("ort/")]
+    assert "ort/ort-wasm-simd-threaded.wasm" in {f["file"] for f in report["wasm_backend_extra"]["files"]}
     assert page["bytes"] == sum((DIST / f).stat().st_size for f in files)
     assert 0 < page["gzip_bytes"] < page["bytes"]
     # Only the 7 Pyodide files the worker needs.

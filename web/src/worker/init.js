@@ -14,7 +14,7 @@ import { PyBridge } from "./pybridge.js";
 import { BATCH_MODELS, modelsFor } from "../generated/contract.js";
 import { Helper, splitEngine } from "./helper.js";
 import { litertScript, startLiteRt } from "./litert.js";
-import { chooseBackend, loadEngines, loadOrt, modelFiles, ortFiles, ortScripts } from "./sessions.js";
+import { chooseBackend, loadEngines, loadOrt, modelFiles, needsOrt, ortFiles, ortScripts, threadCount } from "./sessions.js";
 
 const PYODIDE_FILES = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.asm.data", "packages.json", "numpy.js", "numpy.data"];
 
@@ -50,6 +50,7 @@ async function load(msg, guard) {
   const models = modelsFor(o);
 
   const backend = await chooseBackend(msg.backend, notes);
+  const useOrt = needsOrt(backend, models, manifest);
   const threadsWanted = self.crossOriginIsolated ? msg.numThreads : 1;
   const litert = backend === "litert" ? await litertScript(threadsWanted === 1 ? 1 : 2) : null;
   const index = pyodideIndex(msg.indexURL, base);
@@ -58,7 +59,7 @@ async function load(msg, guard) {
   // The bytes this configuration downloads (progress totals).
   progress.expect([
     ...(msg.indexURL ? [] : PYODIDE_FILES.map((f) => "pyodide/" + f)),
-    ...ortFiles(backend),
+    ...(useOrt ? ortFiles(backend) : []),
     ...(litert ? [litert, litert.replace(/\.js$/, ".wasm")] : []),
     wheelFile,
     ...modelFiles(backend, models, manifest),
@@ -71,12 +72,13 @@ async function load(msg, guard) {
     runtimeDirs.some((dir) => url.startsWith(dir)) ? progress.expectedSha256(url) : undefined));
   await integrity.verifyScripts([
     index + "pyodide.js", index + "pyodide.asm.js", index + "numpy.js",
-    ...ortScripts(backend).map((f) => new URL(f, base).href),
+    ...(useOrt ? ortScripts(backend).map((f) => new URL(f, base).href) : []),
     ...(litert ? [new URL(litert, base).href] : []),
   ]);
   integrity.install();
   importPyodide(index);
-  const { ort, numThreads, sessionOptions } = loadOrt(new URL("ort/", base).href, backend, msg.numThreads, notes);
+  const numThreads = threadCount(msg.numThreads, notes);
+  const { ort, sessionOptions } = useOrt ? loadOrt(new URL("ort/", base).href, backend, numThreads) : { ort: null, sessionOptions: null };
 
   const loadTimings = { sessionsMs: {} };
   const since = () => Math.round(performance.now() - t0);
@@ -147,7 +149,7 @@ async function load(msg, guard) {
     models,
     options: o,
     notes,
-    versions: { python: bridge.version, pyodide: py.version, onnxruntime: ort.env.versions ? ort.env.versions.web : undefined },
+    versions: { python: bridge.version, pyodide: py.version, ...(ort && ort.env.versions ? { onnxruntime: ort.env.versions.web } : {}) },
     loadMs: performance.now() - t0,
     loadTimings,
   };

@@ -41,17 +41,62 @@ async function compile(name, bytes, threads) {
 }
 
 /**
- * The engine of one MediaPipe model: our crop (crop.js) then the network, once per crop
- * (the TFLite files have batch 1).
+ * The engine of one model: for MediaPipe's, our crop (crop.js) then the network, once per
+ * crop (the TFLite files have batch 1); for our own (the lifter, no crop), the network on
+ * the pipeline's tensors (build_scripts/models/own_litert.py).
  */
 export async function litertEngine(name, entry, bytes, threads) {
   const net = await compile(name, bytes, threads);
+  return entry.crop ? cropEngine(name, entry, net) : tensorEngine(name, entry, net);
+}
+
+function outputIndex(name, entry, net) {
   const detail = net.getOutputDetails().map((d) => d.name);
   const wanted = entry.outputs.map((o) => o.name);
   const index = wanted.map((o) => detail.indexOf(entry.litert.outputs[o]));
   if (index.some((i) => i < 0)) {
     throw namedError("ModelError", `model '${name}': LiteRT.js outputs [${detail}] lack the manifest's [${wanted.map((o) => entry.litert.outputs[o])}]`);
   }
+  return { wanted, index };
+}
+
+function readOutputs(outs, wanted, index, batch) {
+  const buffers = index.map((i) => outs[i].toTypedArray().slice());
+  const meta = wanted.map((o, k) => [o, "float32", [batch, ...outs[index[k]].type.layout.dimensions.slice(1)]]);
+  for (const o of outs) o.delete();
+  return { meta, buffers, dispose() {} };
+}
+
+function tensorEngine(name, entry, net) {
+  const { wanted, index } = outputIndex(name, entry, net);
+  const { inputs, input_shapes: shapesWanted } = entry.litert;
+  return {
+    inputNames: entry.inputs.map((i) => i.name),
+    outputNames: wanted,
+    async run(image, names, shapes, arrays) {
+      const tensors = inputs.map((n, k) => {
+        const at = names.indexOf(n);
+        if (at < 0 || String(shapes[at]) !== String(shapesWanted[k])) {
+          throw namedError("PipelineError", `model '${name}': input ${n} must have shape [${shapesWanted[k]}], got [${at < 0 ? "none" : shapes[at]}]`);
+        }
+        return new Tensor(arrays[at], shapesWanted[k]);
+      });
+      let outs;
+      try {
+        outs = await net.run(tensors);
+      } finally {
+        for (const t of tensors) t.delete();
+      }
+      return readOutputs(outs, wanted, index, shapesWanted[0][0]);
+    },
+    release() {
+      net.delete();
+    },
+  };
+}
+
+function cropEngine(name, entry, net) {
+  const { wanted, index } = outputIndex(name, entry, net);
   const shape = entry.litert.input_shape;
   const per = shape.reduce((a, b) => a * b, 1);
   const { size, value_range: [lo, hi], border } = entry.crop;

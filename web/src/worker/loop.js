@@ -45,7 +45,8 @@ async function runModel(t, step, image, timings) {
 export async function processFrame(t, msg) {
   const t0 = performance.now();
   const { pixels, width, height } = t.frameReader.read(msg.frame);
-  const image = new t.ort.Tensor("uint8", pixels, [height, width, 4]);
+  // The frame as every engine takes it (sessions.js wraps it for onnxruntime-web).
+  const image = { data: pixels, dims: [height, width, 4] };
   const tFrame = performance.now() - t0;
   const timings = { frame: tFrame };
   let inference = 0;

@@ -20,9 +20,8 @@ export async function chooseBackend(requested, notes) {
   return "wasm";
 }
 
-/** The files this backend makes onnxruntime-web download (progress totals). */
+/** The files onnxruntime-web downloads with this backend (progress totals). */
 export function ortFiles(backend) {
-  // "litert" runs the crops and the lifter on onnxruntime-web's WASM build.
   return backend === "webgpu"
     ? ["ort/ort-wasm-simd-threaded.asyncify.mjs", "ort/ort-wasm-simd-threaded.asyncify.wasm"]
     : ["ort/ort-wasm-simd-threaded.mjs", "ort/ort-wasm-simd-threaded.wasm"];
@@ -37,11 +36,26 @@ function ortBundle(backend) {
   return backend === "webgpu" ? "ort.webgpu.min.js" : "ort.wasm.min.js";
 }
 
+/** WASM threads for every engine: threads need a cross-origin isolated page. */
+export function threadCount(requestedThreads, notes) {
+  if (self.crossOriginIsolated) {
+    return requestedThreads > 0 ? requestedThreads : Math.min(4, Math.max(1, Math.ceil((self.navigator.hardwareConcurrency || 1) / 2)));
+  }
+  if (requestedThreads > 1) notes.push("numThreads > 1 needs a cross-origin isolated page (COOP/COEP headers); using 1 thread");
+  return 1;
+}
+
+/** Whether any of these models runs on onnxruntime-web: with backend "litert" every model
+ * that has a LiteRT network (all of ours, the lifter too) runs on LiteRT.js instead. */
+export function needsOrt(backend, models, manifest) {
+  return models.some((m) => !(backend === "litert" && manifest.models[m] && manifest.models[m].litert));
+}
+
 /**
  * Loads the backend's onnxruntime-web bundle (a classic script) and configures it; returns
- * {ort, numThreads, sessionOptions}. Threads need a cross-origin isolated page.
+ * {ort, sessionOptions}.
  */
-export function loadOrt(ortBase, backend, requestedThreads, notes) {
+export function loadOrt(ortBase, backend, numThreads) {
   const script = ortBase + ortBundle(backend);
   try {
     self.importScripts(script);
@@ -51,18 +65,12 @@ export function loadOrt(ortBase, backend, requestedThreads, notes) {
   const ort = self.ort;
   ort.env.wasm.wasmPaths = ortBase;
   ort.env.wasm.proxy = false;
-  let numThreads = 1;
-  if (self.crossOriginIsolated) {
-    numThreads = requestedThreads > 0 ? requestedThreads : Math.min(4, Math.max(1, Math.ceil((self.navigator.hardwareConcurrency || 1) / 2)));
-  } else if (requestedThreads > 1) {
-    notes.push("numThreads > 1 needs a cross-origin isolated page (COOP/COEP headers); using 1 thread");
-  }
   ort.env.wasm.numThreads = numThreads;
   const sessionOptions = {
     executionProviders: backend === "webgpu" ? ["webgpu", "wasm"] : ["wasm"],
     graphOptimizationLevel: "all",
   };
-  return { ort, numThreads, sessionOptions };
+  return { ort, sessionOptions };
 }
 
 /** The model's bytes, checked against the manifest's sha256. */
@@ -98,7 +106,7 @@ function ortEngine(session, ort) {
     outputNames: session.outputNames,
     async run(image, names, shapes, arrays) {
       const feeds = {};
-      if (session.inputNames.includes("image")) feeds.image = image;
+      if (session.inputNames.includes("image")) feeds.image = new ort.Tensor("uint8", image.data, image.dims);
       for (let i = 0; i < names.length; i++) feeds[names[i]] = new ort.Tensor("float32", arrays[i], shapes[i]);
       const outputs = await session.run(feeds);
       const meta = session.outputNames.map((n) => [n, outputs[n].type, outputs[n].dims]);
@@ -114,8 +122,8 @@ function ortEngine(session, ort) {
  * creation time in ms. Downloads and checksums overlap; sessions are created one at a
  * time, which onnxruntime-web's WebGPU provider requires ("another WebGPU EP inference
  * session is being created"); the WASM set-up runs on the worker's one thread either way.
- * With the "litert" backend, the MediaPipe models run on LiteRT.js behind our crop
- * (litert.js, crop.js); our own models (the lifter) stay on onnxruntime-web.
+ * With the "litert" backend every model runs on LiteRT.js: MediaPipe's behind our crop
+ * (litert.js, crop.js), our lifter on its converted network; onnxruntime-web is not loaded.
  */
 export async function loadEngines(backend, models, manifest, modelsBase, ort, sessionOptions, threads, progress, timings) {
   const litert = (m) => backend === "litert" && manifest.models[m] && manifest.models[m].litert;

@@ -1,9 +1,9 @@
 // The worker's counters (tracker.stats()): what a page or a test watches for leaks.
 //
 // wasmMemoryBytes is the WebAssembly memory the worker can measure, which is Pyodide's
-// heap. onnxruntime-web keeps its own memory (the models' weights and activations: 79 of
-// the 108 MiB in the memory test) private: it offers no handle to it short of patching
-// WebAssembly, which the shipped worker does not do. The browser tests and the soak tool
+// heap. The inference runtimes (LiteRT.js, onnxruntime-web) keep their own memory (the
+// models' weights and activations, the larger part) private: they offer no handle to it
+// short of patching WebAssembly, which the shipped worker does not do. The browser tests and the soak tool
 // load a probe that does (build_scripts/measure/pages/wasm_memory_probe.js) and replaces
 // this count with the sum of every WebAssembly memory in the worker.
 
