@@ -10,14 +10,13 @@ LiteRT.js instance, the hand models, its worker) adds. Linux only (/proc).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 from pathlib import Path
 
 from build_scripts.common import serve
 from build_scripts.common.chromium import CHROMIUM, FLAGS
-from build_scripts.measure.common import MeasureError, load_frames, machine_info
+from build_scripts.measure.common import MeasureError, load_frames, machine_info, write_report
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
@@ -113,8 +112,7 @@ def main(argv: list | None = None) -> int:
           f"parallelHands {runs['parallel_hands']['pss_bytes'] / 2**20:.0f} MiB: "
           f"the helper adds {added / 2**20:.0f} MiB")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1))
+        write_report(args.json, report)
     return 0
 
 

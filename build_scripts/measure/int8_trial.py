@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from build_scripts.common.paths import ROOT, SHARED_DATA
+from build_scripts.measure.common import write_report
 
 MODEL = "hand_landmark_full"
 BUDGET = 0.01
@@ -202,8 +203,7 @@ def main(argv: list | None = None) -> int:
               f"video {v['error_over_hand_size']['video']['median']:.4f}  within 1 %: {v['within_budget']}")
     print(json.dumps(report["litert_cpu_ms_two_hands"], indent=1))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1))
+        write_report(args.json, report)
     return 0
 
 

@@ -75,17 +75,27 @@ def network_cached(name: str, spec: dict, tflite: bytes) -> tuple:
     """build_network through the conversion cache: keyed by the source bytes, this file,
     the spec and the pinned build tools, so a warm build never imports tensorflow."""
     import json
-    import shutil
     from pathlib import Path
 
     from build_scripts.common import paths
 
     recipe = Path(__file__).read_bytes() + (paths.ROOT / "requirements" / "build.txt").read_bytes()
-    key = paths.sha256_bytes(tflite + recipe + json.dumps(spec, sort_keys=True).encode())[:24]
-    cached = paths.cache_root() / "convert" / ("litert-" + key)
+    return cached("litert", tflite + recipe + json.dumps(spec, sort_keys=True).encode(),
+                  lambda: build_network(spec["source"], spec, tflite))
+
+
+def cached(prefix: str, key: bytes, build) -> tuple:
+    """(network bytes, manifest fields) from the conversion cache entry of ``key``'s hash,
+    else ``build()``'s, stored there (written aside, then renamed: never half an entry)."""
+    import json
+    import shutil
+
+    from build_scripts.common import paths
+
+    cached = paths.cache_root() / "convert" / f"{prefix}-{paths.sha256_bytes(key)[:24]}"
     if cached.is_dir():
         return (cached / "network.tflite").read_bytes(), json.loads((cached / "fields.json").read_text())
-    net, fields = build_network(spec["source"], spec, tflite)
+    net, fields = build()
     tmp = cached.with_name(cached.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

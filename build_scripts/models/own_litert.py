@@ -11,7 +11,6 @@ the MediaPipe networks (litert.network_cached). Needs tensorflow: the build envi
 """
 from __future__ import annotations
 
-import json
 import sys
 
 import numpy as np
@@ -122,7 +121,8 @@ def _interpret(graph, inputs: dict) -> dict:
             for ax in sorted(int(v) for v in const(node.input[1])):
                 y = tf.expand_dims(y, ax)
         else:
-            raise NotImplementedError(f"own_litert: ONNX operator {op} ({node.name})")
+            raise ValueError(f"own_litert: ONNX operator {op} ({node.name}) has no TensorFlow "
+                             "translation here; add one beside the others, then rebuild")
         values[node.output[0]] = y
     return {o.name: values[o.name] for o in graph.output}
 
@@ -182,20 +182,10 @@ def build_network(onnx_bytes: bytes) -> tuple:
 def network_cached(onnx_bytes: bytes) -> tuple:
     """build_network through the conversion cache (keyed by the model, this file and the
     pinned build tools), so that a warm build never imports tensorflow."""
-    import shutil
     from pathlib import Path
 
     from build_scripts.common import paths
+    from build_scripts.models.litert import cached
 
     recipe = Path(__file__).read_bytes() + (paths.ROOT / "requirements" / "build.txt").read_bytes()
-    cached = paths.cache_root() / "convert" / ("own-litert-" + paths.sha256_bytes(onnx_bytes + recipe)[:24])
-    if cached.is_dir():
-        return (cached / "network.tflite").read_bytes(), json.loads((cached / "fields.json").read_text())
-    net, fields = build_network(onnx_bytes)
-    tmp = cached.with_name(cached.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    (tmp / "network.tflite").write_bytes(net)
-    (tmp / "fields.json").write_text(json.dumps(fields))
-    tmp.rename(cached)
-    return net, fields
+    return cached("own-litert", onnx_bytes + recipe, lambda: build_network(onnx_bytes))
